@@ -1,0 +1,3 @@
+public enum HeldProcess {
+    public static func runTrampolineIfRequested() {}
+}

@@ -1,0 +1,57 @@
+/* funccount: one program attached to every matched function. The attach
+ * cookie (kprobe, kprobe.multi) or the function address (fentry, through
+ * ip_to_index) says which function fired; counts live in a per-CPU array at
+ * index function * KP_SLOTS + phase * 2 + in_irq. */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized by user space to functions * KP_SLOTS */
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized: one entry per fentry function */
+	__type(key, __u64);     /* function address */
+	__type(value, __u32);   /* function index */
+} ip_to_index SEC(".maps");
+
+static __always_inline int count_hit(__u64 index)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), *v;
+	__u32 key;
+
+	if (!kp_is_tracked(pid_tgid))
+		return 0;
+	key = index * KP_SLOTS + kp_phase((__u32)pid_tgid) * 2 + kp_in_irq();
+	v = bpf_map_lookup_elem(&counts, &key);
+	if (v)
+		*v += 1;
+	return 0;
+}
+
+SEC("kprobe")
+int count_kprobe(struct pt_regs *ctx)
+{
+	return count_hit(bpf_get_attach_cookie(ctx));
+}
+
+SEC("kprobe.multi")
+int count_kprobe_multi(struct pt_regs *ctx)
+{
+	return count_hit(bpf_get_attach_cookie(ctx));
+}
+
+/* Loaded once against one function, then cloned per function by the loader. */
+SEC("fentry/tcp_v4_connect")
+int count_fentry(void *ctx)
+{
+	__u64 ip = bpf_get_func_ip(ctx);
+	__u32 *index = bpf_map_lookup_elem(&ip_to_index, &ip);
+
+	return index ? count_hit(*index) : 0;
+}

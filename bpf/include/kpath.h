@@ -1,0 +1,118 @@
+/* Records that cross between kpath's BPF programs (the .bpf.c files) and Swift
+ * (imported as the BPFRecords module). One header, so the two sides cannot drift. */
+#ifndef KPATH_H
+#define KPATH_H
+
+#include <linux/types.h>
+
+/* The syscall a thread is inside when a probe fires. User space maps syscall
+ * numbers to these (phase_of_syscall map); KP_NONE means "not in a syscall". */
+enum kp_phase {
+	KP_NONE = 0,
+	KP_SOCKET = 1,
+	KP_CONNECT = 2,
+	KP_SEND = 3,   /* write, send, sendto, sendmsg, sendmmsg */
+	KP_RECV = 4,   /* read, recv, recvfrom, recvmsg, recvmmsg */
+	KP_CLOSE = 5,
+	KP_SERVER = 6, /* bind, listen, accept, accept4 */
+	KP_OTHER = 7,
+	KP_NPHASES = 8,
+};
+
+/* Every counter slot is (phase, context): context 0 = the task itself,
+ * 1 = softirq or hardirq running on top of it (e.g. loopback receive). */
+#define KP_SLOTS (KP_NPHASES * 2)
+
+/* Filter settings shared by all objects (kp_config map, key 0). */
+struct kp_config {
+	__u32 filter_tgids; /* 1: only count tgids in kp_tracked (plus their children) */
+	__u32 follow_forks; /* 1: children of tracked tasks become tracked */
+};
+
+/* lost[] indices: what a full map or buffer cost us. */
+enum kp_lost {
+	KP_LOST_STACK = 0,   /* bpf_get_stackid failed (map full, collision) */
+	KP_LOST_COUNTS = 1,  /* count hash full */
+	KP_LOST_EVENTS = 2,  /* ring buffer full */
+	KP_LOST_NKINDS = 3,
+};
+
+/* stacks.bpf.c: one unique kernel stack at one target. */
+struct kp_stack_key {
+	__u32 target;  /* attach cookie: index of the function or tracepoint */
+	__s32 kstack;  /* stack map id */
+	__u32 tgid;
+	__u32 tid;
+	__u8 phase;
+	__u8 softirq;
+	__u8 pad[2];
+	char comm[16];
+};
+
+struct kp_stack_val {
+	__u64 count;
+	__u64 first_ns; /* bpf_ktime_get_ns of the first hit: orders "first transmit" */
+};
+
+/* stacks.bpf.c in event mode (`kpath trace -K`): one record per hit. */
+struct kp_hit_event {
+	__u64 ts;
+	__u32 tgid;
+	__u32 tid;
+	__u32 target;
+	__s32 kstack;
+	__u8 phase;
+	__u8 softirq;
+	__u8 pad[6];
+	char comm[16];
+};
+
+/* syscalls.bpf.c: one finished syscall. */
+#define KP_ADDR_MAX 112
+#define KP_DATA_MAX 64
+struct kp_syscall_event {
+	__u64 enter_ns;
+	__u64 exit_ns;
+	__u32 tgid;
+	__u32 tid;
+	__s64 nr;
+	__s64 ret;
+	__u64 args[6];
+	char comm[16];
+	__u32 addr_len;  /* bytes of sockaddr copied into addr */
+	__u32 data_len;  /* bytes of buffer/optval copied into data */
+	__u8 addr[KP_ADDR_MAX];
+	__u8 data[KP_DATA_MAX];
+};
+
+/* packets.bpf.c: one packet handed to a device (net:net_dev_queue). */
+struct kp_packet_event {
+	__u64 ts;
+	__u32 tgid;
+	__u32 tid;
+	__u32 len;
+	__s32 kstack;
+	__u16 family;   /* AF_INET or AF_INET6 */
+	__u16 sport;    /* host order */
+	__u16 dport;
+	__u8 proto;     /* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 tcp_flags;
+	__u8 phase;
+	__u8 softirq;
+	__u8 pad[2];
+	__u32 seq;
+	__u32 ack_seq;
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	char comm[16];
+	char dev[16];
+};
+
+/* packets.bpf.c filter (pkt_config, key 0): port 0 = every packet. */
+struct kp_packet_config {
+	__u16 port;
+	__u16 pad;
+	__u32 want_stacks;
+};
+
+#endif

@@ -1,0 +1,80 @@
+/* phases: who is traced and which syscall each traced thread is inside.
+ * sys_enter/sys_exit keep kp_thread_phase; fork follows children of traced
+ * processes; softirq/irq entry/exit keep a per-CPU depth so that probes can
+ * tell work done in interrupt context on top of a task (loopback receive runs
+ * in softirq on the sender's stack) from the task's own work. */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* syscall number -> enum kp_phase, filled by user space for this architecture */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u8);
+} phase_of_syscall SEC(".maps");
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int phase_enter(struct tp_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, nr = ctx->id;
+	__u8 phase = KP_OTHER, *p;
+
+	if (!kp_is_tracked(pid_tgid))
+		return 0;
+	p = bpf_map_lookup_elem(&phase_of_syscall, &nr);
+	if (p && *p)
+		phase = *p;
+	bpf_map_update_elem(&kp_thread_phase, &tid, &phase, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int phase_exit(struct tp_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&kp_thread_phase, &tid);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int follow_fork(struct tp_sched_process_fork *ctx)
+{
+	__u32 zero = 0, child = ctx->child_pid;
+	__u8 one = 1;
+	struct kp_config *cfg = bpf_map_lookup_elem(&kp_config, &zero);
+
+	if (!cfg || !cfg->filter_tgids || !cfg->follow_forks)
+		return 0;
+	if (kp_is_tracked(bpf_get_current_pid_tgid()))
+		bpf_map_update_elem(&kp_tracked, &child, &one, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int irq_depth_add(int delta)
+{
+	__u32 zero = 0, *d = bpf_map_lookup_elem(&kp_irq_depth, &zero);
+
+	if (!d)
+		return 0;
+	if (delta > 0)
+		*d += 1;
+	else if (*d > 0)
+		*d -= 1;
+	return 0;
+}
+
+SEC("tracepoint/irq/softirq_entry")
+int softirq_entry(void *ctx) { return irq_depth_add(1); }
+
+SEC("tracepoint/irq/softirq_exit")
+int softirq_exit(void *ctx) { return irq_depth_add(-1); }
+
+SEC("tracepoint/irq/irq_handler_entry")
+int hardirq_entry(void *ctx) { return irq_depth_add(1); }
+
+SEC("tracepoint/irq/irq_handler_exit")
+int hardirq_exit(void *ctx) { return irq_depth_add(-1); }

@@ -1,0 +1,97 @@
+/* stacks: kernel stacks at functions (kprobe, kprobe.multi) and tracepoints.
+ * Counting mode aggregates in stack_counts (like bcc's stackcount); event mode
+ * also sends every hit through a ring buffer (like bcc's trace -K). */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 emit_events = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 127 * sizeof(__u64));
+} stack_traces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct kp_stack_key);
+	__type(value, struct kp_stack_val);
+} stack_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} hit_events SEC(".maps");
+
+static __always_inline int record_stack(void *ctx, __u32 target)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct kp_stack_key key = {};
+	struct kp_stack_val *val, init = {};
+
+	if (!kp_is_tracked(pid_tgid))
+		return 0;
+	key.target = target;
+	key.tgid = pid_tgid >> 32;
+	key.tid = (__u32)pid_tgid;
+	key.phase = kp_phase(key.tid);
+	key.softirq = kp_in_irq();
+	key.kstack = bpf_get_stackid(ctx, &stack_traces, 0);
+	if (key.kstack < 0)
+		kp_count_lost(KP_LOST_STACK);
+	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+
+	val = bpf_map_lookup_elem(&stack_counts, &key);
+	if (val) {
+		__sync_fetch_and_add(&val->count, 1);
+	} else {
+		init.count = 1;
+		init.first_ns = bpf_ktime_get_ns();
+		if (bpf_map_update_elem(&stack_counts, &key, &init, BPF_NOEXIST)) {
+			val = bpf_map_lookup_elem(&stack_counts, &key);
+			if (val)
+				__sync_fetch_and_add(&val->count, 1);
+			else
+				kp_count_lost(KP_LOST_COUNTS);
+		}
+	}
+
+	if (emit_events) {
+		struct kp_hit_event *e = bpf_ringbuf_reserve(&hit_events, sizeof(*e), 0);
+		if (!e) {
+			kp_count_lost(KP_LOST_EVENTS);
+			return 0;
+		}
+		e->ts = bpf_ktime_get_ns();
+		e->tgid = key.tgid;
+		e->tid = key.tid;
+		e->target = target;
+		e->kstack = key.kstack;
+		e->phase = key.phase;
+		e->softirq = key.softirq;
+		__builtin_memcpy(e->comm, key.comm, sizeof(e->comm));
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
+
+SEC("kprobe")
+int stack_kprobe(struct pt_regs *ctx)
+{
+	return record_stack(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("kprobe.multi")
+int stack_kprobe_multi(struct pt_regs *ctx)
+{
+	return record_stack(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("tracepoint")
+int stack_tracepoint(void *ctx)
+{
+	return record_stack(ctx, bpf_get_attach_cookie(ctx));
+}
