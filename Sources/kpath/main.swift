@@ -11,7 +11,18 @@ struct KPath: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kpath",
         abstract: "See what the Linux kernel does beneath a socket call.",
-        subcommands: [EchoCommand.self])
+        subcommands: [CompareCommand.self, FunccountCommand.self, StacksCommand.self, TraceCommand.self,
+                      SyscallsCommand.self, DoctorCommand.self, TourCommand.self, EchoCommand.self])
 }
 
-KPath.main()
+// `kpath funccount 'tcp_*' -- CMD ARGS`: everything after the first `--` is the
+// traced command, kept away from the subcommand's own arguments.
+var args = Array(CommandLine.arguments.dropFirst())
+if let dash = args.firstIndex(of: "--"), ["funccount", "stacks", "trace", "syscalls"].contains(args.first ?? "") {
+    passthroughCommand = Array(args[(dash + 1)...])
+    args = Array(args[..<dash])
+    if passthroughCommand.isEmpty {
+        KPath.exit(withError: ValidationError("nothing after `--`: give the command to trace, e.g. -- kpath echo client --proto tcp --to 127.0.0.1:7777"))
+    }
+}
+KPath.main(args)

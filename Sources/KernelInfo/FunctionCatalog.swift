@@ -1,0 +1,144 @@
+import Glibc
+
+/// The kernel functions kpath may probe: tracefs's available_filter_functions
+/// (what ftrace, and so kprobe.multi and fentry, accept) when readable, else the
+/// text symbols of /proc/kallsyms; minus the kprobe blacklist and a deny list of
+/// functions that tracing itself runs through.
+public struct FunctionCatalog: Sendable {
+    public enum Source: String, Sendable { case availableFilterFunctions = "available_filter_functions", kallsyms = "kallsyms" }
+
+    public let functions: [String]
+    public let source: Source
+    /// Names removed because the kprobe blacklist or the deny list holds them.
+    public let excluded: Int
+
+    public init(functions: [String], source: Source, excluded: Int = 0) {
+        self.functions = functions
+        self.source = source
+        self.excluded = excluded
+    }
+
+    /// Functions tracing itself runs through (retsnoop's enforced deny list, and bcc's).
+    public static let denyGlobs = [
+        "bpf_*", "__bpf_*", "rcu_*", "__rcu_*", "migrate_disable", "migrate_enable",
+        "preempt_count_*", "__preempt_count_*", "*_trampoline*", "__perf*", "perf_*",
+        "__SCT__*", "_kbl_addr_*", "__x64_sys_bpf", "ftrace_*", "fprobe_*", "kprobe_*",
+        "__kprobe*", "rethook_*", "trace_*", "__trace_*", "__traceiter_*", "*.cold",
+        "*.cold.*", "_raw_spin_*", "__raw_spin_*", "__cfi_*",
+    ]
+
+    public static func load(tracefs: String? = Tracefs.path(), kallsyms: Kallsyms? = nil) throws -> FunctionCatalog {
+        let blacklist = loadBlacklist()
+        var names: [String] = []
+        var source = Source.availableFilterFunctions
+        if let t = tracefs, case .success(let bytes) = readFileBytes(t + "/available_filter_functions") {
+            names = parseAvailableFilterFunctions(bytes)
+        } else {
+            source = .kallsyms
+            let ks = try kallsyms ?? Kallsyms.load()
+            var seen = Set<String>()
+            for s in ks.symbols where s.isText && seen.insert(s.name).inserted { names.append(s.name) }
+        }
+        if names.isEmpty { throw KernelInfoError.noTraceableFunctions(reason: "both available_filter_functions and /proc/kallsyms are empty") }
+        let deny = denyGlobs.map(GlobPattern.init)
+        var kept: [String] = []
+        var seen = Set<String>()
+        var excluded = 0
+        for n in names {
+            if blacklist.contains(n) || deny.contains(where: { $0.matches(n) }) { excluded += 1; continue }
+            if seen.insert(n).inserted { kept.append(n) }
+        }
+        return FunctionCatalog(functions: kept, source: source, excluded: excluded)
+    }
+
+    /// `name [module]` lines; `__ftrace_invalid_address___NNN` placeholders are dropped.
+    public static func parseAvailableFilterFunctions(_ bytes: [UInt8]) -> [String] {
+        var out: [String] = []
+        forEachLine(bytes) { line in
+            var end = line.startIndex
+            while end < line.endIndex, line[end] != 32, line[end] != 9 { end += 1 }
+            guard end > line.startIndex else { return }
+            let name = String(decoding: line[line.startIndex..<end], as: UTF8.self)
+            if !name.hasPrefix("__ftrace_invalid_address__") { out.append(name) }
+        }
+        return out
+    }
+
+    /// /sys/kernel/debug/kprobes/blacklist: `0xSTART-0xEND\tsymbol [module]`.
+    public static func parseBlacklist(_ bytes: [UInt8]) -> Set<String> {
+        var out = Set<String>()
+        forEachLine(bytes) { line in
+            let fields = line.split(whereSeparator: { $0 == 9 || $0 == 32 })
+            if fields.count >= 2 { out.insert(String(decoding: fields[1], as: UTF8.self)) }
+        }
+        return out
+    }
+
+    static func loadBlacklist() -> Set<String> {
+        guard let d = Tracefs.debugfs(), case .success(let b) = readFileBytes(d + "/kprobes/blacklist") else { return [] }
+        return parseBlacklist(b)
+    }
+
+    /// The functions matching any of `patterns` (globs, or regexes with `regex: true`),
+    /// in catalog order. A pattern that matches nothing is an error naming it.
+    public func match(_ patterns: [String], regex: Bool = false) throws -> [String] {
+        let matchers: [FunctionMatcher] = try patterns.map { regex ? try RegexPattern($0) as FunctionMatcher : GlobPattern($0) as FunctionMatcher }
+        var hit = [Bool](repeating: false, count: matchers.count)
+        var out: [String] = []
+        for f in functions {
+            var any = false
+            for (i, m) in matchers.enumerated() where m.matches(f) { hit[i] = true; any = true }
+            if any { out.append(f) }
+        }
+        if let miss = hit.firstIndex(of: false) { throw KernelInfoError.noMatch(pattern: patterns[miss]) }
+        return out
+    }
+}
+
+public protocol FunctionMatcher {
+    func matches(_ name: String) -> Bool
+}
+
+/// Shell glob (`tcp_*`, `ip?_*`, `[iu]dp_*`), matched against the whole name like bcc's funccount.
+public struct GlobPattern: FunctionMatcher, Sendable {
+    public let pattern: String
+    public init(_ pattern: String) { self.pattern = pattern }
+    public var isLiteral: Bool { !pattern.contains(where: { "*?[".contains($0) }) }
+    public func matches(_ name: String) -> Bool {
+        isLiteral ? name == pattern : fnmatch(pattern, name, 0) == 0
+    }
+}
+
+/// POSIX extended regex (`-r`), unanchored like grep: anchor with ^ and $.
+public final class RegexPattern: FunctionMatcher, @unchecked Sendable {
+    private var re = regex_t()
+    public let pattern: String
+
+    public init(_ pattern: String) throws {
+        self.pattern = pattern
+        let rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)
+        if rc != 0 {
+            var buf = [CChar](repeating: 0, count: 256)
+            regerror(rc, &re, &buf, buf.count)
+            throw KernelInfoError.badRegex(pattern: pattern, reason: String(cString: buf))
+        }
+    }
+
+    deinit { regfree(&re) }
+
+    public func matches(_ name: String) -> Bool { regexec(&re, name, 0, nil, 0) == 0 }
+}
+
+/// Splits `tcp_*,udp_*` and repeated arguments into single patterns.
+public func splitPatterns(_ args: [String]) -> [String] {
+    args.flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces() } }.filter { !$0.isEmpty }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

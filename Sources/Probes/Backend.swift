@@ -1,0 +1,125 @@
+import BPFObjects
+import BPFRecords
+import KernelInfo
+import Libbpf
+
+/// How kpath attaches one program to many kernel functions.
+public enum Backend: String, CaseIterable, Codable, Sendable {
+    /// One kprobe.multi (fprobe) link for all functions, a cookie per function (5.18+, CONFIG_FPROBE).
+    case kprobeMulti = "kprobe-multi"
+    /// One perf-event kprobe per function, a cookie each (CONFIG_KPROBES).
+    case kprobe
+    /// One BPF trampoline program per function, told apart by function address (BTF, 5.5+).
+    case fentry
+    /// No function probes: syscall and network tracepoints, functions only as seen on stacks.
+    case tracepoint
+
+    public var isFunctionBackend: Bool { self != .tracepoint }
+}
+
+public enum ProbeError: Error, CustomStringConvertible {
+    case notPrivileged
+    case kprobesUnavailable(reason: String)
+    case backendUnavailable(Backend, reason: String)
+    case nothingAttached(String)
+    case unknownTracepoint(String)
+
+    public var description: String {
+        switch self {
+        case .notPrivileged:
+            return "tracing needs root (or CAP_BPF and CAP_PERFMON); run it with sudo"
+        case .kprobesUnavailable(let r):
+            return "cannot probe kernel functions on this kernel: \(r); run `scripts/vmtest -- kpath ...` to try a Debian kernel in a VM, or `kpath doctor` for details"
+        case .backendUnavailable(let b, let r):
+            return "backend \(b.rawValue) is not available here: \(r); omit --backend to let kpath choose, or see `kpath doctor`"
+        case .nothingAttached(let r):
+            return "no probe could be attached: \(r)"
+        case .unknownTracepoint(let t):
+            return "no tracepoint \(t) on this kernel; list them with `ls /sys/kernel/tracing/events/CATEGORY`"
+        }
+    }
+}
+
+/// Which function backends this kernel accepts, found by trying them (as bpftrace's bpffeature does).
+public struct BackendSupport: Codable, Sendable {
+    public var kprobe: Bool
+    public var kprobeMulti: Bool
+    public var fentry: Bool
+    /// Why each missing backend is missing.
+    public var reasons: [String: String]
+
+    nonisolated(unsafe) private static var cached: BackendSupport?
+
+    public static func detect(features: KernelFeatures = .detect()) -> BackendSupport {
+        if let c = cached { return c }
+        var s = BackendSupport(kprobe: false, kprobeMulti: false, fentry: false, reasons: [:])
+        if let why = features.kprobesUnavailableReason {
+            s.reasons[Backend.kprobe.rawValue] = why
+            s.reasons[Backend.kprobeMulti.rawValue] = why
+        } else {
+            s.kprobe = true
+            (s.kprobeMulti, s.reasons[Backend.kprobeMulti.rawValue]) = probeKprobeMulti()
+        }
+        if !features.btf {
+            s.reasons[Backend.fentry.rawValue] = "no kernel BTF (/sys/kernel/btf/vmlinux)"
+        } else {
+            (s.fentry, s.reasons[Backend.fentry.rawValue]) = probeFentry()
+        }
+        cached = s
+        return s
+    }
+
+    /// The fastest available function backend, in kpath's order of preference.
+    public var best: Backend? {
+        if kprobeMulti { return .kprobeMulti }
+        if kprobe { return .kprobe }
+        if fentry { return .fentry }
+        return nil
+    }
+
+    public func supports(_ b: Backend) -> Bool {
+        switch b {
+        case .kprobeMulti: return kprobeMulti
+        case .kprobe: return kprobe
+        case .fentry: return fentry
+        case .tracepoint: return true
+        }
+    }
+
+    /// Loads funccount's multi program and attaches it to one always-present function.
+    static func probeKprobeMulti() -> (Bool, String?) {
+        do {
+            let obj = try BPFObject(name: "funccount", bytes: BPFObjects.bytes(.funccount))
+            for p in obj.programs { p.autoload = p.name == "count_kprobe_multi" }
+            try obj.map("counts").setMaxEntries(KP_SLOTS_COUNT)
+            try obj.load()
+            let link = try obj.program("count_kprobe_multi").attachKprobeMulti(["ksys_read"], cookies: [0])
+            link.detach()
+            return (true, nil)
+        } catch let e as BPFError {
+            return (false, "kprobe.multi refused (\(e.errnoText)); needs Linux 5.18+ with CONFIG_FPROBE")
+        } catch {
+            return (false, "\(error)")
+        }
+    }
+
+    /// Loads funccount's fentry program against tcp_v4_connect and attaches it.
+    static func probeFentry() -> (Bool, String?) {
+        do {
+            let obj = try BPFObject(name: "funccount", bytes: BPFObjects.bytes(.funccount))
+            for p in obj.programs { p.autoload = p.name == "count_fentry" }
+            try obj.map("counts").setMaxEntries(KP_SLOTS_COUNT)
+            try obj.load()
+            let link = try obj.program("count_fentry").attach()
+            link.detach()
+            return (true, nil)
+        } catch let e as BPFError {
+            return (false, "fentry refused (\(e.errnoText))")
+        } catch {
+            return (false, "\(error)")
+        }
+    }
+}
+
+/// KP_SLOTS of bpf/include/kpath.h (a macro, so not imported): phases x {task, irq}.
+public let KP_SLOTS_COUNT = Int(KP_NPHASES.rawValue) * 2

@@ -1,0 +1,89 @@
+import BPFObjects
+import BPFRecords
+import Dispatch
+import KernelInfo
+import Libbpf
+
+/// bpf/funccount.bpf.c attached to a list of functions: per-CPU counters per
+/// function, per phase (the syscall the thread was in) and context (task or irq).
+public final class FunctionCounter {
+    public let functions: [String]
+    public let report: AttachReport
+    private let object: BPFObject
+    private let probes: FunctionProbes
+
+    public init(functions: [String], backend: Backend, tracker: Tracker, kallsyms: Kallsyms? = nil) throws {
+        self.functions = functions
+        object = try BPFObject(name: "funccount", bytes: BPFObjects.bytes(.funccount))
+        try tracker.share(into: object)
+        let program: String
+        switch backend {
+        case .kprobeMulti: program = "count_kprobe_multi"
+        case .kprobe: program = "count_kprobe"
+        case .fentry: program = "count_fentry"
+        case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot count kernel functions")
+        }
+        for p in object.programs { p.autoload = p.name == program }
+        try object.map("counts").setMaxEntries(max(1, functions.count) * KP_SLOTS_COUNT)
+        try object.map("ip_to_index").setMaxEntries(max(1, functions.count) * 2)
+        try object.load()
+        probes = FunctionProbes(functions: functions)
+        let prog = try object.program(program)
+        switch backend {
+        case .kprobeMulti: report = try probes.attachMulti(prog)
+        case .kprobe: report = try probes.attachEach(prog)
+        default: report = try Self.attachFentry(prog, functions: functions, probes: probes,
+                                                 index: try object.map("ip_to_index"), kallsyms: kallsyms ?? Kallsyms.load())
+        }
+    }
+
+    static func attachFentry(_ prog: BPFProgram, functions: [String], probes: FunctionProbes, index: BPFMap, kallsyms: Kallsyms) throws -> AttachReport {
+        let start = DispatchTime.now()
+        var report = AttachReport(backend: .fentry, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
+        let btf = try VmlinuxBTF()
+        var addrOf: [String: UInt64] = [:]
+        for s in kallsyms.symbols where s.isText && s.module == nil && addrOf[s.name] == nil { addrOf[s.name] = s.address }
+        for (i, f) in functions.enumerated() {
+            if Interrupt.requested { throw Cancelled() }
+            guard let id = btf.functionID(f), let addr = addrOf[f] else {
+                report.skipped.append(SkippedFunction(function: f, reason: "no BTF for it (module or renamed function)"))
+                continue
+            }
+            do {
+                // bpf_get_func_ip may report the address past an ENDBR64 (IBT kernels): key both.
+                try index.update(key: addr, value: UInt32(i))
+                try index.update(key: addr + 4, value: UInt32(i))
+                probes.adopt([try prog.cloneFentry(attachBTFID: id, name: f)])
+                report.attached.append(i)
+            } catch let e as BPFError {
+                report.skipped.append(SkippedFunction(function: f, reason: e.errnoText))
+            }
+        }
+        report.links = probes.links.count
+        report.seconds = seconds(since: start)
+        return report
+    }
+
+    /// Counts per function: `[function][slot]`, slot = phase * 2 + (irq ? 1 : 0).
+    public func slots() throws -> [[UInt64]] {
+        let flat = try object.map("counts").sumPerCPUArray(count: functions.count * KP_SLOTS_COUNT)
+        return (0..<functions.count).map { Array(flat[$0 * KP_SLOTS_COUNT ..< ($0 + 1) * KP_SLOTS_COUNT]) }
+    }
+
+    /// Total hits per function.
+    public func totals() throws -> [UInt64] { try slots().map { $0.reduce(0, +) } }
+
+    /// Zeroes the counters (for -i intervals).
+    public func reset() throws {
+        let m = try object.map("counts")
+        for k in 0..<(functions.count * KP_SLOTS_COUNT) { try m.updatePerCPU(key: UInt32(k), value: UInt64(0)) }
+    }
+
+    /// Seconds detach took.
+    @discardableResult
+    public func detach() -> Double {
+        let start = DispatchTime.now()
+        probes.detach()
+        return seconds(since: start)
+    }
+}

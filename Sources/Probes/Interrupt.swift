@@ -1,0 +1,35 @@
+import Glibc
+
+/// SIGINT/SIGTERM as a flag that long loops (attach, tracing) poll, so that
+/// every exit path runs the normal teardown: links destroyed, children reaped.
+public enum Interrupt {
+    nonisolated(unsafe) private static let flag: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        p.pointee = 0
+        return p
+    }()
+
+    public static func install() {
+        _ = flag
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            var sa = sigaction()
+            sa.__sigaction_handler.sa_handler = { s in Interrupt.raise(s) }
+            sigemptyset(&sa.sa_mask)
+            sa.sa_flags = 0 // no SA_RESTART: blocking calls return EINTR and loops notice
+            sigaction(sig, &sa, nil)
+        }
+        Glibc.signal(SIGPIPE, SIG_IGN)
+    }
+
+    static func raise(_ s: Int32) { flag.pointee = s }
+
+    /// The signal that asked us to stop, 0 if none.
+    public static var signal: Int32 { flag.pointee }
+    public static var requested: Bool { flag.pointee != 0 }
+    public static func reset() { flag.pointee = 0 }
+}
+
+public struct Cancelled: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "cancelled" }
+}

@@ -1,0 +1,95 @@
+import BPFObjects
+import BPFRecords
+import Glibc
+import KernelInfo
+import Libbpf
+
+/// The shared tracking state (bpf/phases.bpf.c): which processes are traced
+/// (and their children), which syscall each of their threads is in, and
+/// whether a CPU is running an interrupt on top of a task. Every other object
+/// is loaded with `share(into:)` so it reads the same maps.
+public final class Tracker {
+    public let object: BPFObject
+    private var links: [BPFLink] = []
+
+    /// Maps every object shares with this one (bpf/include/common.bpf.h).
+    public static let sharedMaps = ["kp_config", "kp_tracked", "kp_thread_phase", "kp_irq_depth", "kp_lost"]
+
+    public init() throws {
+        object = try BPFObject(name: "phases", bytes: BPFObjects.bytes(.phases))
+        try object.load()
+        try fillPhaseTable()
+    }
+
+    /// Makes `other` (not yet loaded) use this tracker's maps.
+    public func share(into other: BPFObject) throws {
+        try other.shareMaps(Self.sharedMaps, with: object)
+    }
+
+    /// Only tracked processes count; with `followForks`, their children join.
+    public func setFilter(tracking: Bool, followForks: Bool) throws {
+        var cfg = kp_config()
+        cfg.filter_tgids = tracking ? 1 : 0
+        cfg.follow_forks = followForks ? 1 : 0
+        try object.map("kp_config").update(key: UInt32(0), value: cfg)
+        if tracking && followForks {
+            links.append(try object.program("follow_fork").attach())
+        }
+    }
+
+    public func track(pid: Int32) throws {
+        try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(1))
+    }
+
+    /// Starts following syscalls (phases) and interrupt context.
+    public func attachPhases() throws {
+        for name in ["phase_enter", "phase_exit", "softirq_entry", "softirq_exit", "hardirq_entry", "hardirq_exit"] {
+            links.append(try object.program(name).attach())
+        }
+    }
+
+    /// What full maps and buffers cost, by kind (KP_LOST_*).
+    public func lost() -> [UInt64] {
+        guard let m = try? object.map("kp_lost") else { return [] }
+        return m.sumPerCPUArray(count: Int(KP_LOST_NKINDS.rawValue))
+    }
+
+    public func detach() { links.forEach { $0.detach() }; links = [] }
+
+    private func fillPhaseTable() throws {
+        let map = try object.map("phase_of_syscall")
+        for (name, phase) in Self.phaseOfSyscall {
+            if let nr = SyscallTable.number(name) { try map.update(key: UInt32(nr), value: UInt8(phase.rawValue)) }
+        }
+    }
+
+    /// Which syscalls make up each phase of a dial.
+    public static let phaseOfSyscall: [(String, kp_phase)] = [
+        ("socket", KP_SOCKET), ("socketpair", KP_SOCKET),
+        ("connect", KP_CONNECT),
+        ("write", KP_SEND), ("writev", KP_SEND), ("sendto", KP_SEND), ("sendmsg", KP_SEND), ("sendmmsg", KP_SEND),
+        ("read", KP_RECV), ("readv", KP_RECV), ("recvfrom", KP_RECV), ("recvmsg", KP_RECV), ("recvmmsg", KP_RECV),
+        ("close", KP_CLOSE), ("shutdown", KP_CLOSE),
+        ("bind", KP_SERVER), ("listen", KP_SERVER), ("accept", KP_SERVER), ("accept4", KP_SERVER),
+    ]
+
+    deinit { detach() }
+}
+
+/// Phases by name, as users and reports call them.
+public enum Phase: Int, CaseIterable, Codable, Sendable, CustomStringConvertible {
+    case none = 0, socket, connect, send, recv, close, server, other
+
+    public var description: String {
+        switch self {
+        case .none: return "no-syscall"
+        case .socket: return "socket"
+        case .connect: return "connect"
+        case .send: return "write"
+        case .recv: return "read"
+        case .close: return "close"
+        case .server: return "bind/listen/accept"
+        case .other: return "other"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Sessions
+
+/// bcc funccount's table: `%-36s %8s`, ascending, zero counts left out.
+public enum FunccountTable {
+    public static func render(_ counts: [FunctionCount]) -> String {
+        var out = pad("FUNC", 36) + " " + lpad("COUNT", 8) + "\n"
+        for c in counts where c.count > 0 {
+            out += pad(c.function, 36) + " " + lpad(String(c.count), 8) + "\n"
+        }
+        return out
+    }
+}
+
+public enum JSONReport {
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try enc.encode(value), as: UTF8.self)
+    }
+}
+
+/// Left-aligned in `width` columns (longer text is kept whole, as printf does).
+public func pad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+}
+
+public func lpad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+}

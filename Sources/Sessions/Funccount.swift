@@ -1,0 +1,93 @@
+import Glibc
+import KernelInfo
+import Probes
+import Workload
+
+/// One function's hits, as funccount prints them.
+public struct FunctionCount: Codable, Sendable, Equatable {
+    public var function: String
+    public var count: UInt64
+    public init(function: String, count: UInt64) { self.function = function; self.count = count }
+}
+
+public struct FunccountResult: Codable, Sendable {
+    public var kernel: String
+    public var backend: Backend
+    public var patterns: [String]
+    public var attached: Int
+    public var skipped: [SkippedFunction]
+    public var attachSeconds: Double
+    public var counts: [FunctionCount]
+}
+
+/// `kpath funccount`: match functions, start the held command (if any), attach
+/// one counting program to every function, release the command.
+public final class FunccountSession {
+    public let features: KernelFeatures
+    public let functions: [String]
+    public let patterns: [String]
+    public let tracker: Tracker
+    public let counter: FunctionCounter
+    public let child: HeldProcess?
+
+    public struct Options {
+        public var patterns: [String]
+        public var regex = false
+        public var pid: Int32?
+        public var command: [String] = []
+        public var backend: Backend?
+        public init(patterns: [String]) { self.patterns = patterns }
+    }
+
+    public init(_ o: Options) throws {
+        features = KernelFeatures.detect()
+        try Preflight.requirePrivileges(features)
+        if let p = o.pid { try Preflight.requireProcess(p) }
+        let backend = try Preflight.functionBackend(forced: o.backend, features: features)
+        patterns = splitPatterns(o.patterns)
+        let kallsyms = try Kallsyms.load()
+        functions = try FunctionCatalog.load(kallsyms: kallsyms).match(patterns, regex: o.regex)
+        // Resolve the command before anything is attached: a typo costs nothing.
+        var held: HeldProcess? = nil
+        if let exe = o.command.first {
+            let path = try HeldProcess.resolveExecutable(exe)
+            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command")
+        }
+        child = held
+        tracker = try Tracker()
+        if let c = held {
+            try tracker.setFilter(tracking: true, followForks: true)
+            try tracker.track(pid: c.pid)
+        } else if let p = o.pid {
+            try tracker.setFilter(tracking: true, followForks: false)
+            try tracker.track(pid: p)
+        }
+        counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms)
+        if counter.report.attached.isEmpty {
+            throw ProbeError.nothingAttached(counter.report.skippedSummary ?? "every function refused")
+        }
+    }
+
+    /// Lets the held command run (after "Tracing..." is printed).
+    public func releaseCommand() throws { try child?.release() }
+
+    /// Non-zero counts, ascending (funccount's order: hottest last).
+    public func counts() throws -> [FunctionCount] {
+        let totals = try counter.totals()
+        return zip(functions, totals).filter { $0.1 > 0 }
+            .map { FunctionCount(function: $0.0, count: $0.1) }
+            .sorted { ($0.count, $0.function) < ($1.count, $1.function) }
+    }
+
+    public func result() throws -> FunccountResult {
+        FunccountResult(kernel: features.release, backend: counter.report.backend, patterns: patterns,
+                        attached: counter.report.attachedCount, skipped: counter.report.skipped,
+                        attachSeconds: counter.report.seconds, counts: try counts())
+    }
+
+    public func stop() -> Double {
+        let t = counter.detach()
+        tracker.detach()
+        return t
+    }
+}

@@ -1,0 +1,43 @@
+import Glibc
+import KernelInfo
+import Probes
+import Workload
+
+/// Checks every session makes before touching the kernel, so bad input fails
+/// with one clear line and nothing attached.
+public enum Preflight {
+    public static func requirePrivileges(_ f: KernelFeatures) throws {
+        if !f.privileged { throw ProbeError.notPrivileged }
+    }
+
+    public static func requireProcess(_ pid: Int32) throws {
+        if pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH) { throw SessionError.noSuchProcess(pid) }
+    }
+
+    /// The function backend to use: the forced one if available, else the best.
+    public static func functionBackend(forced: Backend?, features: KernelFeatures) throws -> Backend {
+        let support = BackendSupport.detect(features: features)
+        if let b = forced {
+            guard support.supports(b) else {
+                throw ProbeError.backendUnavailable(b, reason: support.reasons[b.rawValue] ?? "not supported")
+            }
+            return b
+        }
+        guard let best = support.best else {
+            throw ProbeError.kprobesUnavailable(reason: features.kprobesUnavailableReason ?? support.reasons.values.sorted().joined(separator: "; "))
+        }
+        return best
+    }
+}
+
+public enum SessionError: Error, CustomStringConvertible {
+    case noSuchProcess(Int32)
+    case badArgument(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchProcess(let p): return "no process with PID \(p); check it with `ps -p \(p)`"
+        case .badArgument(let s): return s
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import KernelInfo
+import Probes
+import Reports
+import Sessions
+
+struct FunccountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "funccount",
+        abstract: "Count kernel function calls, like bcc's funccount.",
+        discussion: """
+        Examples:
+          kpath funccount 'tcp_*'                      # until Ctrl-C
+          kpath funccount -d 5 'tcp_*,udp_*'           # 5 seconds
+          kpath funccount -p 1234 -i 1 'ip_*'          # one process, every second
+          kpath funccount 'udp_*' -- kpath echo client --proto udp --to 127.0.0.1:7777
+        """)
+
+    @Option(name: .shortAndLong, help: "Trace this process (tgid) only.")
+    var pid: Int32?
+
+    @Option(name: .shortAndLong, help: "Stop after SECONDS.")
+    var duration: Double?
+
+    @Option(name: .shortAndLong, help: "Print counts every SECONDS (and reset them).")
+    var interval: Double?
+
+    @Flag(name: .shortAndLong, help: "Patterns are POSIX extended regular expressions.")
+    var regexp = false
+
+    @Flag(name: .shortAndLong, help: "Print a HH:MM:SS timestamp with each table.")
+    var timestamp = false
+
+    @Flag(help: "Print the counts as JSON.")
+    var json = false
+
+    @Flag(help: "List the matching functions and exit (attach nothing).")
+    var list = false
+
+    @Option(help: "Attach backend: kprobe-multi, kprobe or fentry (default: the fastest available).")
+    var backend: String?
+
+    @Argument(help: "Function patterns: globs like tcp_* (several, or comma-separated).")
+    var patterns: [String] = []
+
+    func validate() throws {
+        if patterns.isEmpty { throw ValidationError("give at least one function pattern, e.g. 'tcp_*'") }
+        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
+        if let i = interval, !(i > 0) { throw ValidationError("-i/--interval must be a positive number of seconds, got \(i)") }
+        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
+        if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+        _ = try parseBackend(backend)
+    }
+
+    func run() throws {
+        try reportingErrors {
+            if list {
+                let fns = try FunctionCatalog.load().match(splitPatterns(patterns), regex: regexp)
+                out(fns.joined(separator: "\n") + "\n")
+                return
+            }
+            Interrupt.install()
+            var o = FunccountSession.Options(patterns: patterns)
+            o.regex = regexp
+            o.pid = pid
+            o.command = passthroughCommand
+            o.backend = try parseBackend(backend)
+            let session = try FunccountSession(o)
+            let r = session.counter.report
+            eprint("Tracing \(r.attachedCount) functions for \"\(session.patterns.joined(separator: ","))\"... Hit Ctrl-C to end.")
+            if let s = r.skippedSummary { eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))") }
+            try session.releaseCommand()
+            let started = Date()
+            var childExit: Int32? = nil
+            let childDone: () -> Bool = {
+                guard let c = session.child else { return false }
+                if !c.isRunning { childExit = c.wait(); return true }
+                return false
+            }
+            while true {
+                let left = duration.map { $0 - Date().timeIntervalSince(started) }
+                waitUntil([interval, left].compactMap { $0 }.min(), stop: childDone)
+                let finished = Interrupt.requested || childExit != nil
+                    || (duration.map { Date().timeIntervalSince(started) >= $0 } ?? false)
+                if interval != nil && !json {
+                    if finished && Interrupt.requested { out("\n") }
+                    printTable(try session.counts())
+                    try session.counter.reset()
+                }
+                if finished { break }
+            }
+            if json {
+                out(try JSONReport.encode(session.result()) + "\n")
+            } else if interval == nil {
+                if Interrupt.requested { out("\n") }
+                printTable(try session.counts())
+            }
+            eprint("Detaching...")
+            _ = session.stop()
+        }
+    }
+
+    private func printTable(_ counts: [FunctionCount]) {
+        if timestamp { out(kpathTimestamp() + "\n") }
+        out(FunccountTable.render(counts))
+    }
+}
+
+func kpathTimestamp() -> String { timestamp() }

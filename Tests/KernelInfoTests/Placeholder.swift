@@ -1,2 +1,0 @@
-import XCTest
-final class KernelInfoTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,101 @@
+# funccount on kprobes (issue 2), sourced by checks.sh.
+start_server tcp 7001
+tcp_server=$server_pid
+start_server udp 7002
+udp_server=$server_pid
+
+t_tcp_connect_exact() {
+	kpath funccount tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 50 >/tmp/fc1.out 2>/tmp/fc1.err || { cat /tmp/fc1.err; return 1; }
+	cat /tmp/fc1.out /tmp/fc1.err
+	has /tmp/fc1.err '^Tracing 1 functions for "tcp_v4_connect"\.\.\. Hit Ctrl-C to end\.$' &&
+	has /tmp/fc1.out '^FUNC {32} {4}COUNT$' &&
+	[ "$(count_of /tmp/fc1.out tcp_v4_connect)" = 50 ]
+}
+check "funccount tcp_v4_connect = 50 for 50 TCP dials" t_tcp_connect_exact
+
+t_udp_family() {
+	kpath funccount 'udp_*' -- kpath echo client --proto udp --to 127.0.0.1:7002 --count 50 >/tmp/fc2.out 2>/tmp/fc2.err || { cat /tmp/fc2.err; return 1; }
+	cat /tmp/fc2.out
+	[ "$(count_of /tmp/fc2.out udp_sendmsg)" = 50 ] &&
+	[ "$(count_of /tmp/fc2.out udp_lib_get_port)" = 50 ] &&
+	[ "$(count_of /tmp/fc2.out udp_v4_get_port)" = 50 ]
+}
+check "funccount udp_* on 50 UDP dials: udp_v4_get_port/udp_lib_get_port/udp_sendmsg 50 each" t_udp_family
+
+t_tcp_all() {
+	kpath funccount -d 20 'tcp_*' -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/tmp/fc3.out 2>/tmp/fc3.err || { cat /tmp/fc3.err; return 1; }
+	head -3 /tmp/fc3.err
+	n=$(sed -n 's/^Tracing \([0-9]*\) functions.*/\1/p' /tmp/fc3.err)
+	echo "attached $n"
+	[ "$n" -gt 100 ] && [ "$(count_of /tmp/fc3.out tcp_connect)" = 5 ]
+}
+check "funccount 'tcp_*' attaches >100 functions" t_tcp_all
+
+t_each_backend_same_counts() {
+	for b in $(kpath doctor --backends 2>/dev/null || echo kprobe-multi kprobe fentry); do
+		kpath funccount --backend "$b" 'tcp_v4_connect,tcp_connect,tcp_close' -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 7 >/tmp/fcb.out 2>/tmp/fcb.err || { echo "backend $b:"; cat /tmp/fcb.err; continue; }
+		for f in tcp_v4_connect tcp_connect tcp_close; do
+			c=$(count_of /tmp/fcb.out $f)
+			echo "$b $f $c"
+			[ "$c" = 7 ] || return 1
+		done
+	done
+}
+check "funccount gives the same per-dial counts on every backend" t_each_backend_same_counts
+
+t_json() {
+	kpath funccount --json tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/tmp/fcj.out 2>/dev/null &&
+	has /tmp/fcj.out '"function" : "tcp_v4_connect"' && has /tmp/fcj.out '"count" : 3'
+}
+check "funccount --json" t_json
+
+t_pid_filter() {
+	kpath echo client --proto tcp --to 127.0.0.1:7001 --count 1 >/dev/null
+	sleep 30 &
+	idle=$!
+	kpath funccount -d 2 -p $idle tcp_v4_connect >/tmp/fcp.out 2>&1 &
+	fc=$!
+	sleep 1
+	kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/dev/null
+	wait $fc
+	kill $idle
+	cat /tmp/fcp.out
+	hasnt /tmp/fcp.out '^tcp_v4_connect'
+}
+check "funccount -p PID counts only that process" t_pid_filter
+
+t_bad_inputs() {
+	r=0
+	kpath funccount 'nosuchfunc_*' >/tmp/e1 2>&1 && r=1
+	has /tmp/e1 '^kpath: error: no traceable kernel function matches "nosuchfunc_\*"' || r=1
+	kpath funccount -r 'tcp_((' >/tmp/e2 2>&1 && r=1
+	has /tmp/e2 'bad regular expression' || r=1
+	kpath funccount -p 999999 tcp_v4_connect >/tmp/e3 2>&1 && r=1
+	has /tmp/e3 'no process with PID 999999' || r=1
+	kpath funccount -d -1 tcp_v4_connect >/tmp/e4 2>&1 && r=1
+	has /tmp/e4 'duration' || r=1
+	kpath funccount tcp_v4_connect -- no-such-command-kpath >/tmp/e5 2>&1 && r=1
+	has /tmp/e5 'command not found: no-such-command-kpath' || r=1
+	for f in /tmp/e1 /tmp/e2 /tmp/e3 /tmp/e4 /tmp/e5; do
+		[ "$(grep -c . $f)" -le 2 ] || { echo "more than one line in $f"; cat $f; r=1; }
+		hasnt $f 'Fatal error|Stack dump|Backtrace' || r=1
+	done
+	return $r
+}
+check "funccount bad inputs: one-line errors, non-zero exit" t_bad_inputs
+
+t_nothing_left() {
+	kpath funccount 'tcp_*' >/dev/null 2>&1 &
+	p=$!
+	sleep 3
+	kill -INT $p
+	wait $p
+	n=$(grep -c . /sys/kernel/tracing/enabled_functions 2>/dev/null || echo 0)
+	k=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null || echo 0)
+	echo "enabled_functions=$n kprobe_events=$k"
+	[ "$n" = 0 ] && [ "$k" = 0 ]
+}
+check "funccount leaves no probe attached after SIGINT" t_nothing_left
+
+kill $tcp_server $udp_server 2>/dev/null
+wait $tcp_server $udp_server 2>/dev/null

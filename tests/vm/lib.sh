@@ -1,0 +1,65 @@
+# Helpers for the checks that run inside a VM kernel (scripts/vmtest).
+# busybox sh: keep to POSIX sh.
+pass=0
+fail=0
+failed_names=""
+
+# check NAME COMMAND...: runs COMMAND, counts it.
+check() {
+	name=$1
+	shift
+	if "$@" >/tmp/check.out 2>&1; then
+		echo "ok   $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name"
+		sed 's/^/     | /' /tmp/check.out | tail -n 40
+		fail=$((fail + 1))
+		failed_names="$failed_names $name"
+	fi
+}
+
+# has FILE REGEX: grep -E with the file shown on failure.
+has() {
+	if grep -Eq -- "$2" "$1"; then return 0; fi
+	echo "expected /$2/ in $1:"
+	head -n 60 "$1"
+	return 1
+}
+
+hasnt() {
+	if grep -Eq -- "$2" "$1"; then
+		echo "did not expect /$2/ in $1:"
+		grep -E -- "$2" "$1" | head
+		return 1
+	fi
+	return 0
+}
+
+# count_of FILE FUNC: the COUNT column of FUNC in a funccount table.
+count_of() {
+	awk -v f="$2" '$1 == f { print $2 }' "$1"
+}
+
+# start_server PROTO PORT: an echo server in the background; its pid in $server_pid.
+start_server() {
+	kpath echo server --proto "$1" --listen "127.0.0.1:$2" >/tmp/server-$1-$2.log 2>&1 &
+	server_pid=$!
+	i=0
+	while ! grep -q listening /tmp/server-$1-$2.log 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "server did not start"; cat /tmp/server-$1-$2.log; return 1; }
+		sleep 0.1
+	done
+}
+
+stop_server() {
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+}
+
+summary() {
+	echo "vm $(uname -r): $pass passed, $fail failed"
+	[ -n "$failed_names" ] && echo "failed:$failed_names"
+	[ "$fail" -eq 0 ]
+}
