@@ -1,14 +1,14 @@
 /* funccount: one program attached to every matched function. The attach
  * cookie (kprobe, kprobe.multi) or the function address (fentry, through
  * ip_to_index) says which function fired; counts live in a per-CPU array at
- * index function * KP_SLOTS + phase * 2 + in_irq. */
+ * index ((function * KP_NROLES) + role - 1) * KP_SLOTS + phase * 2 + in_irq. */
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* resized by user space to functions * KP_SLOTS */
+	__uint(max_entries, 1); /* resized by user space to functions * KP_NROLES * KP_SLOTS */
 	__type(key, __u32);
 	__type(value, __u64);
 } counts SEC(".maps");
@@ -23,11 +23,12 @@ struct {
 static __always_inline int count_hit(__u64 index)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), *v;
+	__u8 role = kp_role_of(pid_tgid);
 	__u32 key;
 
-	if (!kp_is_tracked(pid_tgid))
+	if (!role)
 		return 0;
-	key = index * KP_SLOTS + kp_phase((__u32)pid_tgid) * 2 + kp_in_irq();
+	key = (index * KP_NROLES + role - 1) * KP_SLOTS + kp_phase((__u32)pid_tgid) * 2 + kp_in_irq();
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (v)
 		*v += 1;

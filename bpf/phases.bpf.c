@@ -40,17 +40,21 @@ int phase_exit(struct tp_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tracepoint/sched/sched_process_fork")
-int follow_fork(struct tp_sched_process_fork *ctx)
+/* A raw tracepoint: some kernels refuse perf-event attachment to sched:* (this
+ * project's own CI host does, with EPERM), while raw tracepoints work. */
+SEC("raw_tp/sched_process_fork")
+int follow_fork(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u32 zero = 0, child = ctx->child_pid;
-	__u8 one = 1;
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	__u32 zero = 0, pid = BPF_CORE_READ(child, pid);
 	struct kp_config *cfg = bpf_map_lookup_elem(&kp_config, &zero);
+	__u8 role;
 
 	if (!cfg || !cfg->filter_tgids || !cfg->follow_forks)
 		return 0;
-	if (kp_is_tracked(bpf_get_current_pid_tgid()))
-		bpf_map_update_elem(&kp_tracked, &child, &one, BPF_ANY);
+	role = kp_role_of(bpf_get_current_pid_tgid());
+	if (role)
+		bpf_map_update_elem(&kp_tracked, &pid, &role, BPF_ANY);
 	return 0;
 }
 

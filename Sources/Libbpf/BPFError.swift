@@ -38,6 +38,7 @@ public enum LibbpfLog {
     public static func install() {
         guard !installed else { return }
         installed = true
+        if getenv("KPATH_DEBUG") != nil { echo = true }
         libbpf_set_print { level, format, args in
             guard let format else { return 0 }
             var line = [CChar](repeating: 0, count: 4096)

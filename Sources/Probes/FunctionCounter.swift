@@ -24,7 +24,7 @@ public final class FunctionCounter {
         case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot count kernel functions")
         }
         for p in object.programs { p.autoload = p.name == program }
-        try object.map("counts").setMaxEntries(max(1, functions.count) * KP_SLOTS_COUNT)
+        try object.map("counts").setMaxEntries(max(1, functions.count) * Self.perFunction)
         try object.map("ip_to_index").setMaxEntries(max(1, functions.count) * 2)
         try object.load()
         probes = FunctionProbes(functions: functions)
@@ -64,19 +64,39 @@ public final class FunctionCounter {
         return report
     }
 
-    /// Counts per function: `[function][slot]`, slot = phase * 2 + (irq ? 1 : 0).
-    public func slots() throws -> [[UInt64]] {
-        let flat = try object.map("counts").sumPerCPUArray(count: functions.count * KP_SLOTS_COUNT)
-        return (0..<functions.count).map { Array(flat[$0 * KP_SLOTS_COUNT ..< ($0 + 1) * KP_SLOTS_COUNT]) }
+    /// Counter slots per function: roles x phases x {task, irq}.
+    static let perFunction = Int(KP_NROLES.rawValue) * KP_SLOTS_COUNT
+
+    /// Hits of one function in one role, phase and context.
+    public struct Hits: Sendable {
+        /// `[role - 1][phase][irq ? 1 : 0]`
+        public var slots: [[[UInt64]]]
+        public var total: UInt64 { slots.joined().joined().reduce(0, +) }
+        public func total(role: Role) -> UInt64 { slots[role.rawValue - 1].joined().reduce(0, +) }
+        public func count(role: Role, phase: Phase, irq: Bool) -> UInt64 { slots[role.rawValue - 1][phase.rawValue][irq ? 1 : 0] }
+    }
+
+    /// Every function's hits, read once from the per-CPU array.
+    public func hits() throws -> [Hits] {
+        let flat = try object.map("counts").sumPerCPUArray(count: functions.count * Self.perFunction)
+        let phases = Int(KP_NPHASES.rawValue)
+        return (0..<functions.count).map { f in
+            Hits(slots: (0..<Int(KP_NROLES.rawValue)).map { r in
+                (0..<phases).map { p in
+                    let base = f * Self.perFunction + r * KP_SLOTS_COUNT + p * 2
+                    return [flat[base], flat[base + 1]]
+                }
+            })
+        }
     }
 
     /// Total hits per function.
-    public func totals() throws -> [UInt64] { try slots().map { $0.reduce(0, +) } }
+    public func totals() throws -> [UInt64] { try hits().map(\.total) }
 
     /// Zeroes the counters (for -i intervals).
     public func reset() throws {
         let m = try object.map("counts")
-        for k in 0..<(functions.count * KP_SLOTS_COUNT) { try m.updatePerCPU(key: UInt32(k), value: UInt64(0)) }
+        for k in 0..<(functions.count * Self.perFunction) { try m.updatePerCPU(key: UInt32(k), value: UInt64(0)) }
     }
 
     /// Seconds detach took.

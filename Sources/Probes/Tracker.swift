@@ -37,8 +37,9 @@ public final class Tracker {
         }
     }
 
-    public func track(pid: Int32) throws {
-        try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(1))
+    /// Traces `pid` (and, with followForks, its future children) in `role`.
+    public func track(pid: Int32, role: Role = .client) throws {
+        try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(role.rawValue))
     }
 
     /// Starts following syscalls (phases) and interrupt context.
@@ -92,4 +93,9 @@ public enum Phase: Int, CaseIterable, Codable, Sendable, CustomStringConvertible
         case .other: return "other"
         }
     }
+}
+
+/// Who a traced process is (kp_role): the command or echo client, or the echo server.
+public enum Role: Int, CaseIterable, Codable, Sendable {
+    case client = 1, server = 2
 }

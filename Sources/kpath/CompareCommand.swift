@@ -1,10 +1,102 @@
 import ArgumentParser
+import Foundation
+import Glibc
+import Probes
+import Reports
+import Sessions
 
-// Placeholder: replaced by the issue that builds `kpath compare`.
 struct CompareCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compare", abstract: "(not built yet)", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "TCP and UDP dials side by side: functions per syscall, packets, stacks, and the article's claims checked.",
+        discussion: """
+        Examples:
+          sudo kpath compare tcp udp
+          sudo kpath compare tcp udp --count 20 --json > compare.json
+          sudo kpath compare tcp udp --functions 'tcp_*,udp_*' --side both
+        """)
+
+    @Argument(help: "The protocols to compare: tcp udp.")
+    var protocols: [String] = ["tcp", "udp"]
+
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Dials per protocol.")
+    var count: Int = 10
+
+    @Option(help: "Function patterns to count (comma-separated globs).")
+    var functions: String = CompareSession.defaultPatterns.joined(separator: ",")
+
+    @Option(help: "Whose kernel work to count: client, server or both.")
+    var side: String = "client"
+
+    @Option(help: "Attach backend: kprobe-multi, kprobe, fentry, or tracepoint (default: the fastest available).")
+    var backend: String?
+
+    @Flag(help: "Print one JSON document instead of tables.")
+    var json = false
+
+    @Option(help: "Also write a self-contained HTML report to FILE.")
+    var html: String?
+
+    func validate() throws {
+        for p in protocols where Proto(rawValue: p.lowercased()) == nil {
+            throw ValidationError("unknown protocol \"\(p)\": kpath compares tcp and udp (e.g. `kpath compare tcp udp`)")
+        }
+        if Set(protocols.map { $0.lowercased() }).count != protocols.count { throw ValidationError("each protocol once, e.g. `kpath compare tcp udp`") }
+        if count <= 0 { throw ValidationError("--count must be a positive number of dials, got \(count)") }
+        if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
+        if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }
+        _ = try parseBackend(backend)
+        if let html { try checkWritable(html) }
+    }
+
     func run() throws {
-        eprint("kpath: error: `kpath compare` is not built yet")
-        throw ExitCode(1)
+        try reportingErrors {
+            Interrupt.install()
+            var o = CompareSession.Options()
+            o.protocols = protocols.map { Proto(rawValue: $0.lowercased())! }
+            o.count = count
+            o.patterns = [functions]
+            o.side = CompareSession.Side(rawValue: side)!
+            o.backend = try parseBackend(backend)
+            o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            let session = try CompareSession(o)
+            if session.mode == .tracepoints {
+                eprint("kpath: tracepoint mode (degraded): \(session.modeReason ?? "")")
+            }
+            let result = try session.run { eprint("kpath: \($0)") }
+            if json {
+                out(try JSONReport.encode(result) + "\n")
+            } else {
+                out(CompareReport.render(result, color: isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
+            }
+            if let html {
+                try writeAtomically(html, HTMLReport.compare(result))
+                eprint("kpath: wrote \(html)")
+            }
+        }
+    }
+}
+
+/// Fails early (before any probe) when `path` cannot be written.
+func checkWritable(_ path: String) throws {
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        throw ValidationError("\(path) is a directory; give a file name for the report")
+    }
+    let dir = (path as NSString).deletingLastPathComponent
+    let d = dir.isEmpty ? "." : dir
+    if access(d, W_OK) != 0 { throw ValidationError("cannot write to \(d): \(String(cString: strerror(errno)))") }
+}
+
+/// Writes to a temporary file beside `path`, then renames: never a half-written report.
+func writeAtomically(_ path: String, _ text: String) throws {
+    let dir = (path as NSString).deletingLastPathComponent
+    let tmp = (dir.isEmpty ? "." : dir) + "/.kpath-\(getpid())-" + (path as NSString).lastPathComponent
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+        guard rename(tmp, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    } catch {
+        unlink(tmp)
+        throw SessionError.badArgument("cannot write \(path): \(error.localizedDescription)")
     }
 }

@@ -17,13 +17,13 @@ struct FunccountCommand: ParsableCommand {
           kpath funccount 'udp_*' -- kpath echo client --proto udp --to 127.0.0.1:7777
         """)
 
-    @Option(name: .shortAndLong, help: "Trace this process (tgid) only.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) only.")
     var pid: Int32?
 
-    @Option(name: .shortAndLong, help: "Stop after SECONDS.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS.")
     var duration: Double?
 
-    @Option(name: .shortAndLong, help: "Print counts every SECONDS (and reset them).")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Print counts every SECONDS (and reset them).")
     var interval: Double?
 
     @Flag(name: .shortAndLong, help: "Patterns are POSIX extended regular expressions.")

@@ -1,6 +1,7 @@
 // kpath: see README.md. Each subcommand parses its flags, runs a session
 // (Sources/Sessions) and hands the result to a report (Sources/Reports).
 import ArgumentParser
+import Glibc
 import Workload
 
 // A child started held (HeldProcess) re-executes kpath as its trampoline:
@@ -22,7 +23,27 @@ if let dash = args.firstIndex(of: "--"), ["funccount", "stacks", "trace", "sysca
     passthroughCommand = Array(args[(dash + 1)...])
     args = Array(args[..<dash])
     if passthroughCommand.isEmpty {
-        KPath.exit(withError: ValidationError("nothing after `--`: give the command to trace, e.g. -- kpath echo client --proto tcp --to 127.0.0.1:7777"))
+        failOneLine("nothing after `--`: give the command to trace, e.g. -- kpath echo client --proto tcp --to 127.0.0.1:7777", code: 64)
     }
 }
-KPath.main(args)
+
+/// Bad input gets one line on stderr and a non-zero exit; help and --version print as usual.
+func failOneLine(_ message: String, code: Int32) -> Never {
+    eprint("kpath: error: \(message)")
+    exit(code)
+}
+
+do {
+    var command = try KPath.parseAsRoot(args)
+    try command.run()
+} catch {
+    let code = KPath.exitCode(for: error)
+    if code == .success || error is CleanExit {
+        KPath.exit(withError: error)
+    } else if error is ExitCode {
+        exit(code.rawValue)
+    } else {
+        let message = KPath.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        failOneLine(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message, code: code.rawValue)
+    }
+}

@@ -19,7 +19,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);   /* tgid (or tid of a traced child) */
-	__type(value, __u8);
+	__type(value, __u8);  /* enum kp_role */
 } kp_tracked SEC(".maps");
 
 struct {
@@ -43,14 +43,25 @@ struct {
 	__type(value, __u64);
 } kp_lost SEC(".maps");
 
-static __always_inline int kp_is_tracked(__u64 pid_tgid)
+/* The role of the current task (enum kp_role), 0 when it is not traced.
+ * Without a filter every task is traced, as the client role. */
+static __always_inline __u8 kp_role_of(__u64 pid_tgid)
 {
 	__u32 zero = 0, tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	struct kp_config *cfg = bpf_map_lookup_elem(&kp_config, &zero);
+	__u8 *role;
 
 	if (!cfg || !cfg->filter_tgids)
-		return 1;
-	return bpf_map_lookup_elem(&kp_tracked, &tgid) || bpf_map_lookup_elem(&kp_tracked, &tid);
+		return KP_ROLE_CLIENT;
+	role = bpf_map_lookup_elem(&kp_tracked, &tgid);
+	if (!role)
+		role = bpf_map_lookup_elem(&kp_tracked, &tid);
+	return role ? *role : 0;
+}
+
+static __always_inline int kp_is_tracked(__u64 pid_tgid)
+{
+	return kp_role_of(pid_tgid) != 0;
 }
 
 static __always_inline __u8 kp_phase(__u32 tid)

@@ -42,13 +42,10 @@ struct tp_sys_exit {
 	long ret;
 };
 
-struct tp_sched_process_fork {
-	__u64 common;
-	char parent_comm[16];
-	__s32 parent_pid;
-	char child_comm[16];
-	__s32 child_pid;
-};
+struct task_struct {
+	int pid;
+	int tgid;
+} __attribute__((preserve_access_index));
 
 struct tp_net_dev_template {
 	__u64 common;

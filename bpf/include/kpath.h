@@ -19,6 +19,14 @@ enum kp_phase {
 	KP_NPHASES = 8,
 };
 
+/* Who a traced process is, the value of kp_tracked: the command or client (1),
+ * or the echo server (2). Children inherit their parent's role. */
+enum kp_role {
+	KP_ROLE_CLIENT = 1,
+	KP_ROLE_SERVER = 2,
+	KP_NROLES = 2,
+};
+
 /* Every counter slot is (phase, context): context 0 = the task itself,
  * 1 = softirq or hardirq running on top of it (e.g. loopback receive). */
 #define KP_SLOTS (KP_NPHASES * 2)
@@ -81,6 +89,11 @@ struct kp_syscall_event {
 	char comm[16];
 	__u32 addr_len;  /* bytes of sockaddr copied into addr */
 	__u32 data_len;  /* bytes of buffer/optval copied into data */
+	__s32 len_in;    /* *addrlen, *optlen or msg_namelen at entry; -1: not read */
+	__s32 len_out;   /* the same at exit; -1: not read */
+	/* sendmsg/recvmsg: msg_iovlen, msg_controllen, msg_flags (at exit),
+	 * iov[0].iov_len; readv/writev: iov[0].iov_len in msg[3] */
+	__u64 msg[4];
 	__u8 addr[KP_ADDR_MAX];
 	__u8 data[KP_DATA_MAX];
 };

@@ -1,0 +1,113 @@
+import Foundation
+import Sessions
+
+/// `kpath compare` as text: the article's tables and claims, side by side.
+public enum CompareReport {
+    public static func render(_ r: CompareResult, color: Bool = false) -> String {
+        var o = ""
+        let tcp = r.run(.tcp), udp = r.run(.udp)
+        o += "kpath compare \(r.runs.map(\.proto.rawValue).joined(separator: " ")) — kernel \(r.kernel), \(r.dials) dials each, \(r.side) side\n"
+        if r.mode == .tracepoints {
+            o += "MODE: tracepoints only (degraded). \(r.modeReason ?? "")\n"
+            o += "      Function counts need kprobes or fentry; below, functions are those seen on kernel stacks taken at\n"
+            o += "      tracepoints (net:net_dev_queue, skb:skb_copy_datagram_iovec). No call counts are invented.\n"
+        } else {
+            let att = r.runs.first.map { "\($0.functionsAttached) functions attached (\(r.patterns.joined(separator: ","))), \($0.functionsSkipped) skipped" } ?? ""
+            o += "backend \(r.backend): \(att)\n"
+        }
+        o += String(format: "took %.1f s\n", r.seconds)
+
+        if r.mode == .functions {
+            // (a) the article's two funccount tables
+            if let tcp { o += section("TCP client: tcp_* calls during the run (the article's funccount)"); o += funccount(tcp, prefix: "tcp_") }
+            if let udp { o += section("UDP client: udp_* calls during the run"); o += funccount(udp, prefix: "udp_") }
+        }
+
+        // (b) per syscall, side by side
+        o += section(r.mode == .functions ? "Per syscall: distinct functions and calls per dial" : "Per syscall: functions seen on stacks (distinct) and stack hits per dial")
+        o += pad("SYSCALL", 20) + lpad("TCP funcs", 10) + lpad("calls/dial", 12) + "   " + lpad("UDP funcs", 10) + lpad("calls/dial", 12) + "\n"
+        for ph in ["socket", "connect", "write", "read", "close", "other", "no-syscall"] {
+            let t = phases(tcp, r.mode).first { $0.phase == ph }, u = phases(udp, r.mode).first { $0.phase == ph }
+            if (t?.distinct ?? 0) == 0 && (u?.distinct ?? 0) == 0 { continue }
+            o += pad(ph, 20) + lpad("\(t?.distinct ?? 0)", 10) + lpad(f2(t?.callsPerDial ?? 0), 12) + "   "
+                + lpad("\(u?.distinct ?? 0)", 10) + lpad(f2(u?.callsPerDial ?? 0), 12) + "\n"
+        }
+
+        // (c) only in TCP / only in UDP / both, for connect
+        if let tcp, let udp {
+            for ph in ["connect", "write", "read"] {
+                let t = phases(tcp, r.mode).first { $0.phase == ph }?.functions ?? []
+                let u = phases(udp, r.mode).first { $0.phase == ph }?.functions ?? []
+                if t.isEmpty && u.isEmpty { continue }
+                let tn = Set(t.map(\.function)), un = Set(u.map(\.function))
+                o += section("\(ph)(2): functions only in TCP, only in UDP, in both")
+                o += listLine("only TCP", t.filter { !un.contains($0.function) })
+                o += listLine("only UDP", u.filter { !tn.contains($0.function) })
+                o += listLine("both", t.filter { un.contains($0.function) })
+            }
+        }
+
+        // (d) stacks
+        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && ($0.functions.first == "__tcp_transmit_skb" || $0.functions.contains("tcp_connect")) }) {
+            o += section("TCP connect: the first transmit's kernel stack (at \(s.target))")
+            o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
+        }
+        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && $0.functions.contains("ip4_datagram_connect") }) {
+            o += section("UDP connect: ip4_datagram_connect's kernel stack")
+            o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
+        }
+
+        // (e) packets
+        for run in [tcp, udp].compactMap({ $0 }) {
+            o += section("\(run.proto.rawValue.uppercased()) packets of dial 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)")
+            o += pad("ms", 9) + pad("client syscall", 16) + pad("from", 22) + pad("to", 22) + pad("flags", 10) + pad("len", 6) + "sent by\n"
+            for p in run.packets.filter({ $0.dial == 1 }) {
+                let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
+                o += pad(String(format: "%.3f", Double(p.nsSinceStart) / 1e6), 9) + pad(p.phase, 16) + pad(p.source, 22)
+                    + pad(p.destination, 22) + pad(p.flags, 10) + pad("\(p.length)", 6) + by + "\n"
+            }
+        }
+
+        // (f) claims
+        o += section("The article's claims")
+        for c in r.claims {
+            let mark: String
+            switch c.status {
+            case .held: mark = color ? "\u{1b}[32mheld    \u{1b}[0m" : "held    "
+            case .notHeld: mark = color ? "\u{1b}[31mNOT HELD\u{1b}[0m" : "NOT HELD"
+            case .unknown: mark = color ? "\u{1b}[33munknown \u{1b}[0m" : "unknown "
+            }
+            o += "[\(mark)] \(c.id): \(c.title)\n"
+            o += "           \(c.evidence)\n"
+        }
+        let held = r.claims.filter { $0.status == .held }.count
+        o += "\n\(held) of \(r.claims.count) claims held"
+        let unknown = r.claims.filter { $0.status == .unknown }.count
+        if unknown > 0 { o += ", \(unknown) unknown on this kernel" }
+        o += "\n"
+        return o
+    }
+
+    static func phases(_ run: ProtocolRun?, _ mode: CompareMode) -> [PhaseFunctions] {
+        guard let run else { return [] }
+        return mode == .functions ? run.phases : run.functionsOnStacks
+    }
+
+    static func funccount(_ run: ProtocolRun, prefix: String) -> String {
+        var totals: [String: UInt64] = [:]
+        for ph in run.phases { for f in ph.functions where f.function.hasPrefix(prefix) { totals[f.function, default: 0] += f.calls } }
+        let rows = totals.map { FunctionCount(function: $0.key, count: $0.value) }.sorted { ($0.count, $0.function) < ($1.count, $1.function) }
+        var o = FunccountTable.render(rows)
+        o += "(\(rows.count) distinct functions, \(rows.reduce(0) { $0 + $1.count }) calls, \(run.dials) dials)\n"
+        return o
+    }
+
+    static func listLine(_ label: String, _ fns: [FunctionHits]) -> String {
+        let items = fns.prefix(14).map { "\($0.function) \(f2($0.perDial))" }.joined(separator: ", ")
+        let more = fns.count > 14 ? ", … (+\(fns.count - 14))" : ""
+        return "  \(pad(label + " (\(fns.count))", 15)) \(items)\(more)\n"
+    }
+
+    static func section(_ title: String) -> String { "\n== \(title) ==\n" }
+    static func f2(_ d: Double) -> String { String(format: "%.2f", d) }
+}

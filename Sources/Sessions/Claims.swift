@@ -1,0 +1,193 @@
+/// The article's claims, judged from the values of a compare run. A claim is
+/// "held" only with evidence in hand; where this kernel or mode cannot show
+/// it, it is "unknown" and says why.
+public enum Claims {
+    public static let titles: [(String, String)] = [
+        ("same-resolution", "Resolving the address makes the same syscalls for TCP and UDP"),
+        ("both-connect", "Both dials call connect(2)"),
+        ("socket-types", "TCP asks for SOCK_STREAM, UDP for SOCK_DGRAM"),
+        ("tcp-connect-many-functions", "TCP's connect runs many more tcp_* functions than UDP's connect runs udp_*"),
+        ("tcp-connect-transmits", "TCP's connect transmits: a packet leaves, tcp_transmit_skb under tcp_v4_connect"),
+        ("udp-connect-no-transmit", "Nothing leaves during UDP's connect; ip4_datagram_connect only records the peer"),
+        ("tcp-handshake-packets", "TCP: SYN, SYN-ACK, ACK in connect, FIN in close; UDP: no packet before the first write"),
+        ("udp-write-path", "UDP write: ip_send_skb under udp_sendmsg under inet_sendmsg/sock_sendmsg under write"),
+        ("udp-read-path", "UDP read: __skb_recv_udp under udp_recvmsg under inet_recvmsg/sock_recvmsg under read"),
+        ("udp-recvfrom-path", "The server's recvfrom reaches __skb_recv_udp"),
+        ("read-deadline", "A client read with a deadline and no reply ends in \"i/o timeout\""),
+    ]
+
+    /// What the read-deadline probe saw: a UDP client against a socket that never answers.
+    public struct DeadlineProbe: Codable, Sendable {
+        public var output: [String]
+        public var exitStatus: Int32
+        public var syscalls: [String]
+        public init(output: [String], exitStatus: Int32, syscalls: [String]) {
+            self.output = output; self.exitStatus = exitStatus; self.syscalls = syscalls
+        }
+    }
+
+    public static func judge(tcp: ProtocolRun, udp: ProtocolRun, mode: CompareMode, deadline: DeadlineProbe?) -> [Claim] {
+        var out: [Claim] = []
+        func add(_ id: String, _ s: ClaimStatus, _ e: String) {
+            out.append(Claim(id: id, title: titles.first { $0.0 == id }!.1, status: s, evidence: e))
+        }
+        let fnMode = mode == .functions
+
+        // same-resolution: the syscalls between dials (getaddrinfo's work).
+        if let tr = resolutionSyscalls(tcp.syscalls), let ur = resolutionSyscalls(udp.syscalls) {
+          if tr == ur {
+            add("same-resolution", .held, tr.isEmpty
+                ? "getaddrinfo(\"127.0.0.1\") made no syscall for either protocol: a numeric address needs no lookup"
+                : "both made the same \(tr.count) syscalls between dials: \(tr.joined(separator: ", "))")
+        } else {
+            add("same-resolution", .notHeld, "TCP: \(tr.joined(separator: ",")); UDP: \(ur.joined(separator: ","))")
+          }
+        } else {
+            add("same-resolution", .unknown, "needs at least 2 dials with their syscalls recorded (resolution is what runs between one dial's close and the next socket)")
+        }
+
+        // both-connect
+        let tc = tcp.syscallNames.filter { $0 == "connect" }.count, uc = udp.syscallNames.filter { $0 == "connect" }.count
+        if tcp.syscallNames.isEmpty || udp.syscallNames.isEmpty {
+            add("both-connect", .unknown, "no syscall record of the clients")
+        } else {
+            add("both-connect", tc >= tcp.dials && uc >= udp.dials ? .held : .notHeld,
+                "connect(2) calls: TCP \(tc) for \(tcp.dials) dials, UDP \(uc) for \(udp.dials) dials")
+        }
+
+        // socket-types
+        let ts = tcp.syscalls.first { $0.hasPrefix("socket(") }, us = udp.syscalls.first { $0.hasPrefix("socket(") }
+        if let ts, let us {
+            let ok = ts.contains("SOCK_STREAM") && us.contains("SOCK_DGRAM")
+            add("socket-types", ok ? .held : .notHeld, "TCP: \(ts) / UDP: \(us)")
+        } else {
+            add("socket-types", .unknown, "no socket() line recorded")
+        }
+
+        // tcp-connect-many-functions
+        if fnMode, let tph = tcp.phase("connect"), let uph = udp.phase("connect") {
+            let t = tph.functions.filter { $0.function.hasPrefix("tcp_") }.count
+            let u = uph.functions.filter { $0.function.hasPrefix("udp_") }.count
+            add("tcp-connect-many-functions", t > 2 * max(u, 1) ? .held : .notHeld,
+                "distinct functions in connect(2): \(t) tcp_* for TCP, \(u) udp_* for UDP (all patterns: \(tph.distinct) vs \(uph.distinct))")
+        } else {
+            add("tcp-connect-many-functions", .unknown, fnMode ? "no connect phase recorded"
+                : "function counts need kprobes or fentry, which this kernel refuses (tracepoint mode)")
+        }
+
+        // tcp-connect-transmits
+        let tcpConnectPackets = tcp.packets.filter { $0.phase == "connect" && $0.sender == "client" }
+        let txTargets = ["__tcp_transmit_skb", "tcp_transmit_skb", "net_dev_queue"]
+        let txStack = tcp.stacks.first { s in txTargets.contains(where: { s.target.contains($0) }) && s.phase == "connect"
+            && chain(s.functions, [["__tcp_transmit_skb", "tcp_transmit_skb"], ["tcp_connect"], ["tcp_v4_connect"]]) }
+        if !tcpConnectPackets.isEmpty && txStack != nil {
+            add("tcp-connect-transmits", .held, "\(tcpConnectPackets.count) packet(s) left during connect (first: \(tcpConnectPackets[0].flags)); stack at \(txStack!.target): \(brief(txStack!.functions))")
+        } else if tcpConnectPackets.isEmpty {
+            add("tcp-connect-transmits", .notHeld, "no packet left during TCP's connect")
+        } else {
+            add("tcp-connect-transmits", .notHeld, "packets left but no stack showed tcp_transmit_skb under tcp_v4_connect")
+        }
+
+        // udp-connect-no-transmit
+        let udpConnectPackets = udp.packets.filter { $0.phase == "connect" }
+        let dgram = udp.phase("connect")?.functions.first { $0.function == "ip4_datagram_connect" || $0.function == "ip6_datagram_connect" }
+        if !udpConnectPackets.isEmpty {
+            add("udp-connect-no-transmit", .notHeld, "\(udpConnectPackets.count) packet(s) left during UDP's connect")
+        } else if uc == 0 {
+            add("udp-connect-no-transmit", .unknown, "no UDP connect(2) recorded")
+        } else if fnMode {
+            if let d = dgram {
+                add("udp-connect-no-transmit", .held, "0 packets during \(uc) connect(2) calls; \(d.function) ran \(fmt(d.perDial)) per dial")
+            } else {
+                add("udp-connect-no-transmit", .notHeld, "0 packets, but ip4_datagram_connect was not seen in connect (is it in the patterns?)")
+            }
+        } else {
+            add("udp-connect-no-transmit", .held, "0 packets left during \(uc) UDP connect(2) calls (ip4_datagram_connect itself needs kprobes to be seen)")
+        }
+
+        // tcp-handshake-packets
+        let d1 = tcp.packets.filter { $0.dial == 1 }
+        let connectFlags = d1.filter { $0.phase == "connect" }.map(\.flags)
+        let closeFlags = d1.filter { $0.phase == "close" }.map(\.flags)
+        let udpEarly = udp.packets.filter { ["socket", "connect"].contains($0.phase) }
+        let hs = connectFlags.contains("SYN") && connectFlags.contains("SYN,ACK") && connectFlags.contains("ACK")
+        let fin = closeFlags.contains { $0.contains("FIN") }
+        if tcp.packets.isEmpty {
+            add("tcp-handshake-packets", .unknown, "no packet recorded")
+        } else {
+            add("tcp-handshake-packets", hs && fin && udpEarly.isEmpty ? .held : .notHeld,
+                "TCP dial 1 connect: \(connectFlags.joined(separator: " ")); close: \(closeFlags.joined(separator: " ")); UDP packets before the first write: \(udpEarly.count)")
+        }
+
+        // udp-write-path
+        let writeChain: [[String]] = [["ip_send_skb"], ["udp_send_skb", "udp_sendmsg"], ["udp_sendmsg"], ["inet_sendmsg", "sock_sendmsg", "__sock_sendmsg", "sock_write_iter"], ["ksys_write", "vfs_write", "__x64_sys_write", "sock_write_iter", "__sys_sendto"]]
+        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "write" && chain($0.functions, writeChain) }) {
+            add("udp-write-path", .held, "at \(s.target): \(brief(s.functions))")
+        } else {
+            add("udp-write-path", udp.stacks.isEmpty ? .unknown : .notHeld, "no client write stack showed ip_send_skb under udp_sendmsg under write")
+        }
+
+        // udp-read-path
+        let readChain: [[String]] = [["__skb_recv_udp"], ["udp_recvmsg"], ["inet_recvmsg", "sock_recvmsg", "sock_read_iter"], ["ksys_read", "vfs_read", "__x64_sys_read", "sock_read_iter"]]
+        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "read" && chain($0.functions, readChain) }) {
+            add("udp-read-path", .held, "at \(s.target): \(brief(s.functions))")
+        } else if !fnMode {
+            let seen = udp.stacks.first { $0.role == "client" && $0.phase == "read" && $0.functions.contains("udp_recvmsg") }
+            add("udp-read-path", .unknown, "__skb_recv_udp has no tracepoint; needs kprobes"
+                + (seen.map { ". Seen at \($0.target): \(brief($0.functions))" } ?? ""))
+        } else {
+            add("udp-read-path", .notHeld, "no client read stack showed __skb_recv_udp under udp_recvmsg under read")
+        }
+
+        // udp-recvfrom-path
+        if let s = udp.stacks.first(where: { $0.role == "server" && $0.functions.contains("__skb_recv_udp") && ($0.functions.contains("__sys_recvfrom") || $0.functions.contains("__x64_sys_recvfrom")) }) {
+            add("udp-recvfrom-path", .held, "server at \(s.target): \(brief(s.functions))")
+        } else {
+            add("udp-recvfrom-path", fnMode ? .notHeld : .unknown,
+                fnMode ? "no server stack at __skb_recv_udp under recvfrom" : "__skb_recv_udp has no tracepoint; needs kprobes")
+        }
+
+        // read-deadline
+        if let d = deadline {
+            let line = d.output.first { $0.contains("i/o timeout") }
+            if let line, d.exitStatus != 0 {
+                let sc = d.syscalls.filter { $0.contains("SO_RCVTIMEO") || $0.hasPrefix("read(") }.prefix(2)
+                add("read-deadline", .held, line + (sc.isEmpty ? "" : " — " + sc.joined(separator: "; ")))
+            } else {
+                add("read-deadline", .notHeld, "client said: \(d.output.joined(separator: " / ")) (exit \(d.exitStatus))")
+            }
+        } else {
+            add("read-deadline", .unknown, "the deadline probe did not run")
+        }
+        return out
+    }
+
+    /// The syscalls that resolve the address: those between dial 1's close()
+    /// and dial 2's socket(), less the client's own output (write to fd 1 or 2).
+    static func resolutionSyscalls(_ lines: [String]) -> [String]? {
+        guard let s1 = lines.firstIndex(where: { $0.hasPrefix("socket(") }),
+              let c1 = lines[s1...].firstIndex(where: { $0.hasPrefix("close(") }),
+              let s2 = lines[(c1 + 1)...].firstIndex(where: { $0.hasPrefix("socket(") }) else { return nil }
+        return lines[(c1 + 1)..<s2]
+            .filter { !$0.hasPrefix("write(1,") && !$0.hasPrefix("write(2,") }
+            .map { String($0.prefix { $0 != "(" }) }
+    }
+
+    /// True when `functions` (innermost first) has one name of each group, in order, each further out.
+    public static func chain(_ functions: [String], _ groups: [[String]]) -> Bool {
+        var from = 0
+        for g in groups {
+            guard let i = functions[from...].firstIndex(where: { g.contains($0) }) else { return false }
+            from = i
+        }
+        return true
+    }
+
+    static func brief(_ fns: [String], _ n: Int = 7) -> String {
+        fns.prefix(n).joined(separator: " <- ")
+    }
+
+    static func fmt(_ d: Double) -> String { String(format: "%.2f", d) }
+}
+
+import Foundation

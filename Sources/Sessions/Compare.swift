@@ -1,0 +1,296 @@
+import Foundation
+import Glibc
+import KernelInfo
+import Probes
+import Workload
+
+/// `kpath compare tcp udp`: the article's experiment in one run. For each
+/// protocol it starts the echo server and client held, attaches the probes
+/// once (function counters with per-syscall phases, packets, stacks, syscall
+/// records), releases them, makes N dials, and reads everything back into a
+/// CompareResult; then judges the article's claims from those values.
+public final class CompareSession {
+    public enum Side: String, CaseIterable, Sendable { case client, server, both }
+
+    public struct Options {
+        public var protocols: [Proto] = [.tcp, .udp]
+        public var count = 10
+        public var patterns = CompareSession.defaultPatterns
+        public var side: Side = .client
+        public var backend: Backend?
+        public var commandLine = "kpath compare tcp udp"
+        public init() {}
+    }
+
+    public static let defaultPatterns = ["tcp_*", "udp_*", "ip_*", "ip4_*", "inet_*", "sock_*", "__sys_*"]
+
+    /// Where stacks are taken when functions can be probed: the article's points.
+    static let stackFunctions = ["__tcp_transmit_skb", "tcp_transmit_skb", "ip4_datagram_connect", "ip_send_skb", "__skb_recv_udp"]
+    /// And when only tracepoints work.
+    static let stackTracepoints = [("net", "net_dev_queue"), ("skb", "skb_copy_datagram_iovec")]
+
+    public let options: Options
+    public let features: KernelFeatures
+    public let mode: CompareMode
+    public let backend: Backend
+    public let modeReason: String?
+    let functions: [String]
+    let kallsyms: Kallsyms
+
+    public init(_ o: Options) throws {
+        options = o
+        features = KernelFeatures.detect()
+        try Preflight.requirePrivileges(features)
+        kallsyms = try Kallsyms.load()
+        let patterns = splitPatterns(o.patterns)
+        if o.backend == .tracepoint {
+            backend = .tracepoint
+            modeReason = "--backend tracepoint was asked for"
+        } else if let forced = o.backend {
+            backend = try Preflight.functionBackend(forced: forced, features: features)
+            modeReason = nil
+        } else if let best = BackendSupport.detect(features: features).best {
+            backend = best
+            modeReason = nil
+        } else {
+            backend = .tracepoint
+            modeReason = features.kprobesUnavailableReason ?? "no function backend is available"
+        }
+        mode = backend == .tracepoint ? .tracepoints : .functions
+        if mode == .functions {
+            functions = try FunctionCatalog.load(kallsyms: kallsyms).match(patterns)
+        } else {
+            // Still check the patterns, so a typo is an error in either mode.
+            if let catalog = try? FunctionCatalog.load(kallsyms: kallsyms) { _ = try catalog.match(patterns) }
+            functions = []
+        }
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> CompareResult {
+        let start = Date()
+        let tracker = try Tracker()
+        try tracker.setFilter(tracking: true, followForks: true)
+        try tracker.attachPhases()
+
+        var counter: FunctionCounter? = nil
+        if mode == .functions {
+            progress("attaching \(functions.count) functions with \(backend.rawValue)...")
+            counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms)
+            progress("attached \(counter!.report.attachedCount) functions in \(String(format: "%.2f", counter!.report.seconds)) s"
+                     + (counter!.report.skippedSummary.map { "; \($0)" } ?? ""))
+        }
+        let packets = try PacketRecorder(tracker: tracker, port: 0, stacks: true)
+        let probes = try CompareProbes(mode: mode, backend: backend, tracker: tracker, kallsyms: kallsyms)
+
+        var runs: [ProtocolRun] = []
+        for p in options.protocols {
+            if Interrupt.requested { throw Cancelled() }
+            progress("\(p.rawValue): \(options.count) dials...")
+            runs.append(try runProtocol(p, tracker: tracker, counter: counter, packets: packets, probes: probes))
+        }
+        progress("udp: read deadline probe...")
+        let deadline = try deadlineProbe(tracker: tracker, probes: probes)
+        counter?.detach()
+        packets.detach()
+        probes.detach()
+        tracker.detach()
+
+        let tcp = runs.first { $0.proto == .tcp }, udp = runs.first { $0.proto == .udp }
+        let claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline) : []
+        return CompareResult(kernel: features.release, backend: backend.rawValue, mode: mode, modeReason: modeReason,
+                             dials: options.count, side: options.side.rawValue, patterns: splitPatterns(options.patterns),
+                             command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims)
+    }
+
+    // MARK: one protocol
+
+    func runProtocol(_ proto: Proto, tracker: Tracker, counter: FunctionCounter?, packets: PacketRecorder, probes: CompareProbes) throws -> ProtocolRun {
+        let t0 = Date()
+        let port = try freeLoopbackPort(proto)
+        let dir = try TempDir()
+        let serverLog = dir.path + "/server.log", clientLog = dir.path + "/client.log"
+        let exe = HeldProcess.selfExecutable
+        let server = try HeldProcess(executable: exe, arguments: ["echo", "server", "--proto", proto.rawValue, "--listen", "127.0.0.1:\(port)"],
+                                     role: "server", output: .file(serverLog))
+        let client = try HeldProcess(executable: exe, arguments: ["echo", "client", "--proto", proto.rawValue, "--to", "127.0.0.1:\(port)",
+                                                                  "--count", String(options.count)],
+                                     role: "client", output: .file(clientLog))
+        try tracker.track(pid: server.pid, role: .server)
+        try tracker.track(pid: client.pid, role: .client)
+        try counter?.reset()
+        packets.drain(); packets.clear()
+        try packets.setPort(port)
+        probes.clear()
+        let pktStart = monotonicNs()
+
+        try server.release()
+        try waitForLine(serverLog, containing: "listening", timeout: 10, process: server)
+        try client.release()
+        let clientExit = try waitExit(client, timeout: 60)
+        server.terminate(signal: SIGTERM)
+        _ = try? waitExit(server, timeout: 10)
+        usleep(20_000)
+        packets.drain()
+        probes.drain()
+
+        // Function counts per phase for the chosen side.
+        var phases: [PhaseFunctions] = []
+        if let counter {
+            let hits = try counter.hits()
+            let roles: [Role] = options.side == .both ? [.client, .server] : [options.side == .server ? .server : .client]
+            for phase in Phase.allCases {
+                var fh: [FunctionHits] = []
+                for (i, f) in counter.functions.enumerated() {
+                    var calls: UInt64 = 0, irq: UInt64 = 0
+                    for r in roles {
+                        calls += hits[i].count(role: r, phase: phase, irq: false) + hits[i].count(role: r, phase: phase, irq: true)
+                        irq += hits[i].count(role: r, phase: phase, irq: true)
+                    }
+                    if calls > 0 { fh.append(FunctionHits(function: f, calls: calls, perDial: Double(calls) / Double(options.count), inInterrupt: irq)) }
+                }
+                fh.sort { ($0.calls, $1.function) > ($1.calls, $0.function) }
+                phases.append(PhaseFunctions(phase: phase.description, functions: fh))
+            }
+        }
+
+        let dialPackets = attribute(packets.packets, serverPort: port, clientPID: client.pid, serverPID: server.pid,
+                                    start: pktStart, recorder: packets)
+        let stacks = probes.samples(clientPID: client.pid, serverPID: server.pid)
+        let sys = probes.syscalls(pid: client.pid)
+        return ProtocolRun(proto: proto, dials: options.count, serverPort: port, clientPID: client.pid, serverPID: server.pid,
+                           clientExit: clientExit, functionsAttached: counter?.report.attachedCount ?? 0,
+                           functionsSkipped: counter?.report.skipped.count ?? 0, phases: phases,
+                           functionsOnStacks: mode == .tracepoints ? functionsOnStacks(stacks) : [],
+                           packets: dialPackets, stacks: stacks, syscalls: Array(sys.lines.prefix(600)), syscallNames: sys.names,
+                           clientOutput: readLines(clientLog), seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// Packets belong to a dial by the client's port (the one that is not the
+    /// server's), never by the task that happened to be running.
+    func attribute(_ pkts: [Packet], serverPort: UInt16, clientPID: Int32, serverPID: Int32, start: UInt64, recorder: PacketRecorder) -> [DialPacket] {
+        var dialOfPort: [UInt16: Int] = [:]
+        var out: [DialPacket] = []
+        for p in pkts.sorted(by: { $0.ns < $1.ns }) {
+            let fromServer = p.sourcePort == serverPort
+            let clientPort = fromServer ? p.destinationPort : p.sourcePort
+            let dial = dialOfPort[clientPort] ?? { let d = dialOfPort.count + 1; dialOfPort[clientPort] = d; return d }()
+            let task = p.tgid == UInt32(clientPID) ? "client" : p.tgid == UInt32(serverPID) ? "server" : p.comm
+            out.append(DialPacket(dial: dial, phase: p.phase.description, sender: fromServer ? "server" : "client", task: task,
+                                  inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
+                                  length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
+                                  stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : []))
+        }
+        return out
+    }
+
+    /// Tracepoint mode: the functions on the client's stacks, per phase.
+    func functionsOnStacks(_ stacks: [StackSample]) -> [PhaseFunctions] {
+        var byPhase: [String: [String: UInt64]] = [:]
+        for s in stacks where s.role == "client" {
+            for f in Set(s.functions) { byPhase[s.phase, default: [:]][f, default: 0] += s.count }
+        }
+        return Phase.allCases.map { ph in
+            let fns = (byPhase[ph.description] ?? [:]).map {
+                FunctionHits(function: $0.key, calls: $0.value, perDial: Double($0.value) / Double(options.count), inInterrupt: 0)
+            }.sorted { ($0.calls, $1.function) > ($1.calls, $0.function) }
+            return PhaseFunctions(phase: ph.description, functions: fns)
+        }
+    }
+
+    // MARK: read deadline
+
+    /// A UDP client against a socket kpath holds and never answers: its read
+    /// must end in the article's "i/o timeout".
+    func deadlineProbe(tracker: Tracker, probes: CompareProbes) throws -> Claims.DeadlineProbe {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw SessionError.badArgument("cannot open a UDP socket for the deadline probe") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let port = UInt16(bigEndian: addr.sin_port)
+        let dir = try TempDir()
+        let log = dir.path + "/deadline.log"
+        let client = try HeldProcess(executable: HeldProcess.selfExecutable,
+                                     arguments: ["echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)", "--count", "1", "--timeout", "1"],
+                                     role: "client", output: .file(log))
+        try tracker.track(pid: client.pid, role: .client)
+        try client.release()
+        let status = try waitExit(client, timeout: 20)
+        probes.drain()
+        let sys = probes.syscalls(pid: client.pid)
+        return Claims.DeadlineProbe(output: readLines(log), exitStatus: status, syscalls: sys.lines)
+    }
+}
+
+// MARK: helpers
+
+func monotonicNs() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// A free port on 127.0.0.1 for `proto` (bound, read, released).
+func freeLoopbackPort(_ proto: Proto) throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(proto == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { throw SessionError.badArgument("cannot open a socket: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return UInt16(bigEndian: addr.sin_port)
+}
+
+func readLines(_ path: String) -> [String] {
+    (readFileString(path) ?? "").split(separator: "\n").map(String.init)
+}
+
+func waitForLine(_ path: String, containing: String, timeout: Double, process: HeldProcess) throws {
+    let start = Date()
+    while Date().timeIntervalSince(start) < timeout {
+        if Interrupt.requested { throw Cancelled() }
+        if readLines(path).contains(where: { $0.contains(containing) }) { return }
+        if !process.isRunning {
+            throw SessionError.badArgument("the echo \(process.role) exited early: \(readLines(path).last ?? "no output")")
+        }
+        usleep(20_000)
+    }
+    throw SessionError.badArgument("the echo \(process.role) did not start within \(Int(timeout)) s")
+}
+
+func waitExit(_ p: HeldProcess, timeout: Double) throws -> Int32 {
+    let start = Date()
+    while p.isRunning {
+        if Interrupt.requested { p.terminate(signal: SIGKILL); throw Cancelled() }
+        if Date().timeIntervalSince(start) > timeout {
+            p.terminate(signal: SIGKILL)
+            throw SessionError.badArgument("the echo \(p.role) did not finish within \(Int(timeout)) s")
+        }
+        usleep(10_000)
+    }
+    return p.wait()
+}
+
+/// A private temporary directory, removed with its files on deinit.
+final class TempDir {
+    let path: String
+    init() throws {
+        var template = Array("/tmp/kpath-XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { throw SessionError.badArgument("cannot create a temporary directory") }
+        path = String(cString: p)
+    }
+    deinit {
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: path) {
+            for n in names { unlink(path + "/" + n) }
+        }
+        rmdir(path)
+    }
+}

@@ -1,0 +1,113 @@
+import Probes
+
+/// The plain values a compare run produces: what the reports render and the
+/// JSON carries (schema in docs/compare-json.md).
+public enum Proto: String, Codable, CaseIterable, Sendable {
+    case tcp, udp
+}
+
+/// How the run saw the kernel: function probes, or tracepoints only.
+public enum CompareMode: String, Codable, Sendable {
+    case functions
+    /// Locked-down or kprobe-less kernels: syscall and network tracepoints, functions only as seen on stacks.
+    case tracepoints
+}
+
+public struct FunctionHits: Codable, Sendable, Equatable {
+    public var function: String
+    public var calls: UInt64
+    public var perDial: Double
+    /// Calls that ran in softirq/hardirq on top of the traced task (loopback receive, peer's reply).
+    public var inInterrupt: UInt64
+}
+
+public struct PhaseFunctions: Codable, Sendable {
+    /// socket, connect, write, read, close, other, no-syscall, bind/listen/accept
+    public var phase: String
+    public var functions: [FunctionHits]
+    public var distinct: Int { functions.count }
+    public var callsPerDial: Double { functions.reduce(0) { $0 + $1.perDial } }
+}
+
+/// One kernel stack seen at a probe point, symbolized innermost first.
+public struct StackSample: Codable, Sendable {
+    public var target: String
+    public var role: String
+    public var phase: String
+    public var inInterrupt: Bool
+    public var count: UInt64
+    public var firstNs: UInt64
+    public var frames: [String]
+    /// Frame names without offsets, for matching.
+    public var functions: [String]
+}
+
+/// A packet attributed to a dial by the client's port.
+public struct DialPacket: Codable, Sendable {
+    public var dial: Int
+    public var phase: String
+    /// client or server: whose socket sent it (by source port), not the current task.
+    public var sender: String
+    /// The task the kernel was running when it left (on loopback the peer's reply
+    /// runs in softirq on the sender's stack).
+    public var task: String
+    public var inInterrupt: Bool
+    public var source: String
+    public var destination: String
+    public var flags: String
+    public var length: UInt32
+    public var nsSinceStart: UInt64
+    public var stack: [String]
+}
+
+public struct ProtocolRun: Codable, Sendable {
+    public var proto: Proto
+    public var dials: Int
+    public var serverPort: UInt16
+    public var clientPID: Int32
+    public var serverPID: Int32
+    public var clientExit: Int32
+    public var functionsAttached: Int
+    public var functionsSkipped: Int
+    /// Per phase, the client's (or --side's) function calls, hottest first.
+    public var phases: [PhaseFunctions]
+    /// Tracepoint mode: functions seen on the stacks taken at tracepoints, per phase.
+    public var functionsOnStacks: [PhaseFunctions]
+    public var packets: [DialPacket]
+    public var stacks: [StackSample]
+    /// strace-style lines of the client, in order (capped).
+    public var syscalls: [String]
+    /// The client's syscall names in order, all dials.
+    public var syscallNames: [String]
+    public var clientOutput: [String]
+    public var seconds: Double
+
+    public func phase(_ name: String) -> PhaseFunctions? { phases.first { $0.phase == name } }
+}
+
+public enum ClaimStatus: String, Codable, Sendable {
+    case held, notHeld = "not-held", unknown
+}
+
+public struct Claim: Codable, Sendable {
+    public var id: String
+    public var title: String
+    public var status: ClaimStatus
+    public var evidence: String
+}
+
+public struct CompareResult: Codable, Sendable {
+    public var kernel: String
+    public var backend: String
+    public var mode: CompareMode
+    public var modeReason: String?
+    public var dials: Int
+    public var side: String
+    public var patterns: [String]
+    public var command: String
+    public var seconds: Double
+    public var runs: [ProtocolRun]
+    public var claims: [Claim]
+
+    public func run(_ p: Proto) -> ProtocolRun? { runs.first { $0.proto == p } }
+}
