@@ -19,6 +19,8 @@ struct pending {
 	__u64 enter_ns;
 	__s64 nr;
 	__u64 args[6];
+	__s32 len_in; /* *addrlen / *optlen / msg_namelen before the call */
+	__u32 pad;
 };
 
 struct {
@@ -33,9 +35,28 @@ struct {
 	__uint(max_entries, 1 << 23);
 } syscall_events SEC(".maps");
 
+/* struct user_msghdr and struct iovec (x86_64 user ABI) */
+struct kp_msghdr {
+	__u64 msg_name;
+	__s32 msg_namelen;
+	__u32 pad;
+	__u64 msg_iov;
+	__u64 msg_iovlen;
+	__u64 msg_control;
+	__u64 msg_controllen;
+	__u32 msg_flags;
+};
+
+struct kp_iovec {
+	__u64 iov_base;
+	__u64 iov_len;
+};
+
 /* x86_64 numbers of the calls whose memory arguments we copy */
 #define NR_read 0
 #define NR_write 1
+#define NR_readv 19
+#define NR_writev 20
 #define NR_connect 42
 #define NR_accept 43
 #define NR_sendto 44
@@ -45,9 +66,21 @@ struct {
 #define NR_bind 49
 #define NR_getsockname 51
 #define NR_getpeername 52
+#define NR_socketpair 53
 #define NR_setsockopt 54
 #define NR_getsockopt 55
 #define NR_accept4 288
+#define NR_exit 60
+#define NR_exit_group 231
+
+static __always_inline __s32 read_len(__u64 ulenp)
+{
+	__s32 len = -1;
+
+	if (!ulenp || bpf_probe_read_user(&len, sizeof(len), (void *)ulenp))
+		return -1;
+	return len;
+}
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int syscall_enter(struct tp_sys_enter *ctx)
@@ -63,31 +96,65 @@ int syscall_enter(struct tp_sys_enter *ctx)
 		if (!want || !*want)
 			return 0;
 	}
+	if (nr == NR_exit || nr == NR_exit_group) {
+		/* never returns: one record now, exit_ns 0 ("= ?") */
+		struct kp_syscall_event *e = bpf_ringbuf_reserve(&syscall_events, sizeof(*e), 0);
+		if (!e) {
+			kp_count_lost(KP_LOST_EVENTS);
+			return 0;
+		}
+		__builtin_memset(e, 0, sizeof(*e));
+		e->enter_ns = bpf_ktime_get_ns();
+		e->tgid = pid_tgid >> 32;
+		e->tid = tid;
+		e->nr = nr;
+		for (int i = 0; i < 6; i++)
+			e->args[i] = ctx->args[i];
+		e->len_in = -1;
+		e->len_out = -1;
+		bpf_get_current_comm(&e->comm, sizeof(e->comm));
+		bpf_ringbuf_submit(e, 0);
+		return 0;
+	}
 	p.enter_ns = bpf_ktime_get_ns();
 	p.nr = ctx->id;
 	for (int i = 0; i < 6; i++)
 		p.args[i] = ctx->args[i];
+	p.len_in = -1;
+	switch (p.nr) {
+	case NR_accept:
+	case NR_accept4:
+	case NR_getsockname:
+	case NR_getpeername:
+		if (p.args[1])
+			p.len_in = read_len(p.args[2]);
+		break;
+	case NR_recvfrom:
+		if (p.args[4])
+			p.len_in = read_len(p.args[5]);
+		break;
+	case NR_getsockopt:
+		p.len_in = read_len(p.args[4]);
+		break;
+	case NR_recvmsg: {
+		struct kp_msghdr m = {};
+		if (p.args[1] && !bpf_probe_read_user(&m, sizeof(m), (void *)p.args[1]))
+			p.len_in = m.msg_namelen;
+		break;
+	}
+	}
 	bpf_map_update_elem(&pending_calls, &tid, &p, BPF_ANY);
 	return 0;
 }
 
-static __always_inline void copy_addr(struct kp_syscall_event *e, __u64 uaddr, __u64 len)
+static __always_inline void copy_addr(struct kp_syscall_event *e, __u64 uaddr, __s64 len)
 {
-	if (!uaddr || len == 0)
+	if (!uaddr || len <= 0)
 		return;
 	if (len > KP_ADDR_MAX)
 		len = KP_ADDR_MAX;
 	if (bpf_probe_read_user(e->addr, len & 0xff, (void *)uaddr) == 0)
 		e->addr_len = len;
-}
-
-static __always_inline void copy_addr_lenptr(struct kp_syscall_event *e, __u64 uaddr, __u64 ulenp)
-{
-	__u32 len = 0;
-
-	if (!ulenp || bpf_probe_read_user(&len, sizeof(len), (void *)ulenp))
-		return;
-	copy_addr(e, uaddr, len);
 }
 
 static __always_inline void copy_data(struct kp_syscall_event *e, __u64 ubuf, __s64 len)
@@ -100,13 +167,49 @@ static __always_inline void copy_data(struct kp_syscall_event *e, __u64 ubuf, __
 		e->data_len = len;
 }
 
-static __always_inline void copy_msg_name(struct kp_syscall_event *e, __u64 umsg)
+static __always_inline __s64 min_len(__s64 a, __s64 b)
 {
-	struct user_msghdr_min m = {};
+	return a < b ? a : b;
+}
+
+/* The address a call filled in: *lenp is its length now; at most what fit. */
+static __always_inline void copy_addr_out(struct kp_syscall_event *e, __u64 uaddr, __u64 ulenp, __s32 len_in)
+{
+	__s32 out = read_len(ulenp);
+
+	e->len_out = out;
+	if (out < 0)
+		return;
+	copy_addr(e, uaddr, len_in >= 0 ? min_len(out, len_in) : out);
+}
+
+/* The first iovec of an array: its length, and up to `limit` bytes of data. */
+static __always_inline void copy_iov0(struct kp_syscall_event *e, __u64 uiov, __u64 count, __s64 limit)
+{
+	struct kp_iovec v = {};
+
+	if (!uiov || count == 0 || bpf_probe_read_user(&v, sizeof(v), (void *)uiov))
+		return;
+	e->msg[3] = v.iov_len;
+	copy_data(e, v.iov_base, min_len((__s64)v.iov_len, limit));
+}
+
+static __always_inline void copy_msghdr(struct kp_syscall_event *e, __u64 umsg, __s64 ret, int received)
+{
+	struct kp_msghdr m = {};
 
 	if (!umsg || bpf_probe_read_user(&m, sizeof(m), (void *)umsg))
 		return;
-	copy_addr(e, (__u64)m.msg_name, m.msg_namelen);
+	e->len_out = m.msg_namelen;
+	e->msg[0] = m.msg_iovlen;
+	e->msg[1] = m.msg_controllen;
+	e->msg[2] = m.msg_flags;
+	if (!received || ret >= 0)
+		copy_addr(e, m.msg_name, m.msg_namelen);
+	if (!received)
+		copy_iov0(e, m.msg_iov, m.msg_iovlen, KP_DATA_MAX);
+	else if (ret > 0)
+		copy_iov0(e, m.msg_iov, m.msg_iovlen, ret);
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
@@ -137,6 +240,10 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	e->addr_len = 0;
 	e->data_len = 0;
+	e->len_in = p->len_in;
+	e->len_out = -1;
+	for (int i = 0; i < 4; i++)
+		e->msg[i] = 0;
 
 	switch (p->nr) {
 	case NR_connect:
@@ -148,34 +255,51 @@ int syscall_exit(struct tp_sys_exit *ctx)
 		copy_data(e, p->args[1], p->args[2]);
 		break;
 	case NR_recvfrom:
-		copy_addr_lenptr(e, p->args[4], p->args[5]);
-		copy_data(e, p->args[1], ret);
+		if (ret >= 0) {
+			if (p->args[4])
+				copy_addr_out(e, p->args[4], p->args[5], p->len_in);
+			copy_data(e, p->args[1], min_len(ret, p->args[2]));
+		}
 		break;
 	case NR_accept:
 	case NR_accept4:
 	case NR_getsockname:
 	case NR_getpeername:
-		if (ret >= 0)
-			copy_addr_lenptr(e, p->args[1], p->args[2]);
+		if (ret >= 0 && p->args[1])
+			copy_addr_out(e, p->args[1], p->args[2], p->len_in);
 		break;
 	case NR_sendmsg:
+		copy_msghdr(e, p->args[1], ret, 0);
+		break;
 	case NR_recvmsg:
-		copy_msg_name(e, p->args[1]);
+		copy_msghdr(e, p->args[1], ret, 1);
 		break;
 	case NR_write:
 		copy_data(e, p->args[1], p->args[2]);
 		break;
 	case NR_read:
-		copy_data(e, p->args[1], ret);
+		if (ret > 0)
+			copy_data(e, p->args[1], min_len(ret, p->args[2]));
+		break;
+	case NR_writev:
+		copy_iov0(e, p->args[1], p->args[2], KP_DATA_MAX);
+		break;
+	case NR_readv:
+		if (ret > 0)
+			copy_iov0(e, p->args[1], p->args[2], ret);
+		break;
+	case NR_socketpair:
+		if (ret == 0)
+			copy_data(e, p->args[3], 8);
 		break;
 	case NR_setsockopt:
 		copy_data(e, p->args[3], p->args[4]);
 		break;
 	case NR_getsockopt:
 		if (ret == 0) {
-			__u32 len = 0;
-			if (p->args[4] && !bpf_probe_read_user(&len, sizeof(len), (void *)p->args[4]))
-				copy_data(e, p->args[3], len);
+			__s32 len = read_len(p->args[4]);
+			e->len_out = len;
+			copy_data(e, p->args[3], p->len_in >= 0 ? min_len(len, p->len_in) : len);
 		}
 		break;
 	}
