@@ -1,10 +1,113 @@
 import ArgumentParser
+import Foundation
+import Probes
+import Reports
+import Sessions
 
-// Placeholder: replaced by the issue that builds `kpath stacks`.
 struct StacksCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stacks", abstract: "(not built yet)", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "stacks",
+        abstract: "Count the kernel stacks that reach functions or tracepoints, like bcc's stackcount.",
+        discussion: """
+        TARGET is a kernel function (globs allowed: 'tcp_*'; needs kprobes) or a
+        tracepoint t:CATEGORY:EVENT (works on kernels without kprobes).
+
+        Examples:
+          kpath stacks t:net:net_dev_queue -- kpath echo client --proto tcp --to 127.0.0.1:7777
+          kpath stacks -d 5 --limit 10 __tcp_transmit_skb
+          kpath stacks --folded t:net:net_dev_queue -- CMD > out.folded
+          kpath stacks --svg tx.svg 'ip_*' -- kpath echo client --proto udp --to 127.0.0.1:7778
+
+        Stacks print most frequent first (bcc's stackcount prints ascending);
+        --limit N keeps the N most frequent.
+        """)
+
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) only.")
+    var pid: Int32?
+
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS (default: until Ctrl-C, or until the command exits).")
+    var duration: Double?
+
+    @Option(parsing: .unconditional, help: "Print only the N most frequent stacks.")
+    var limit: Int?
+
+    @Flag(name: .shortAndLong, help: "Print folded lines (comm;outermost;...;innermost count) for flamegraph.pl, inferno or speedscope.")
+    var folded = false
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write a flame graph (SVG) to FILE.", valueName: "FILE"))
+    var svg: String?
+
+    @Flag(inversion: .prefixedNo, help: "Show +0xOFFSET on frames (default: on, except in --folded and --svg).")
+    var offsets: Bool?
+
+    @Flag(name: [.customShort("P"), .customLong("per-pid")], help: "Show stacks separately for each process.")
+    var perPID = false
+
+    @Flag(help: "Print the stacks as JSON (every task, phase and context apart).")
+    var json = false
+
+    @Flag(help: "Keep the tracing machinery's own frames on top of each stack.")
+    var keepGlue = false
+
+    @Option(help: "Attach backend for functions: kprobe-multi or kprobe (default: the fastest available).")
+    var backend: String?
+
+    @Argument(help: "Kernel functions (globs allowed) or tracepoints t:CATEGORY:EVENT.")
+    var targets: [String] = []
+
+    func validate() throws {
+        if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
+        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
+        if let l = limit, l <= 0 { throw ValidationError("--limit must be a positive number of stacks, got \(l)") }
+        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
+        if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+        if folded && json { throw ValidationError("use either --folded or --json, not both") }
+        _ = try parseBackend(backend)
+    }
+
     func run() throws {
-        eprint("kpath: error: `kpath stacks` is not built yet")
-        throw ExitCode(1)
+        try reportingErrors {
+            // An unwritable --svg is found before anything is traced.
+            if let path = svg { try AtomicFile.checkWritable(path) }
+            _ = try TraceTargets.parse(targets)
+            Interrupt.install()
+            var o = StacksSession.Options(targets: targets)
+            o.pid = pid
+            o.command = passthroughCommand
+            o.backend = try parseBackend(backend)
+            o.keepGlue = keepGlue
+            let session = try StacksSession(o)
+            eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: targets))
+            if let r = session.collector.functionReport, let s = r.skippedSummary {
+                eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))")
+            }
+            try session.releaseCommand()
+            let started = Date()
+            waitUntil(duration, stop: { session.child.map { !$0.isRunning } ?? false })
+            if Interrupt.requested && !json && !folded { out("\n") }
+            let stacks = try session.stacks()
+            let losses = session.losses()
+            if json {
+                out(try JSONReport.encode(session.result()) + "\n")
+            } else {
+                let merged = stacks.merged(offsets: offsets ?? !folded, perProcess: perPID || pid != nil)
+                out(folded ? StackReport.folded(merged, limit: limit) : StackReport.multiline(merged, limit: limit))
+                if let l = limit, merged.count > l {
+                    eprint("kpath: showing the \(l) most frequent of \(merged.count) stacks (--limit)")
+                }
+            }
+            if let path = svg {
+                let merged = stacks.merged(offsets: offsets ?? false, perProcess: perPID || pid != nil)
+                let folded = FoldedStacks(Array(merged.prefix(limit ?? merged.count)))
+                let title = "kpath stacks " + targets.joined(separator: " ")
+                try AtomicFile.write(FlameGraph.svg(folded: folded, title: title), to: path)
+                eprint("kpath: wrote \(path) (\(folded.lines.count) stacks, \(folded.total) samples)")
+            }
+            _ = started
+            for line in StackReport.lossLines(losses) { eprint(line) }
+            eprint("Detaching...")
+            session.stop()
+            if let c = session.child, c.isRunning { c.terminate() ; _ = c.wait() }
+        }
     }
 }

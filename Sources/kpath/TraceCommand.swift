@@ -1,10 +1,97 @@
 import ArgumentParser
+import Foundation
+import Probes
+import Reports
+import Sessions
 
-// Placeholder: replaced by the issue that builds `kpath trace`.
 struct TraceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "trace", abstract: "(not built yet)", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Print each hit of kernel functions or tracepoints, with -K its kernel stack, like bcc's trace.",
+        discussion: """
+        TARGET is a kernel function (globs allowed; needs kprobes) or a tracepoint
+        t:CATEGORY:EVENT. One line per hit: PID, TID, COMM, FUNC; with -K the
+        kernel stack follows, one indented frame per line.
+
+        Examples:
+          kpath trace -K tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7777 --count 1
+          kpath trace -K t:net:net_dev_queue -- kpath echo client --proto udp --to 127.0.0.1:7778
+          kpath trace -K -M 5 -p 1234 ip4_datagram_connect
+        """)
+
+    @Flag(name: [.customShort("K"), .customLong("kernel-stack")], help: "Print the kernel stack of each hit.")
+    var kernelStack = false
+
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) only.")
+    var pid: Int32?
+
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS (default: until Ctrl-C, or until the command exits).")
+    var duration: Double?
+
+    @Option(name: [.customShort("M"), .customLong("max-events")], parsing: .unconditional, help: "Stop after N hits.")
+    var maxEvents: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Show +0xOFFSET on frames.")
+    var offsets = true
+
+    @Flag(help: "Keep the tracing machinery's own frames on top of each stack.")
+    var keepGlue = false
+
+    @Option(help: "Attach backend for functions: kprobe-multi or kprobe (default: the fastest available).")
+    var backend: String?
+
+    @Argument(help: "Kernel functions (globs allowed) or tracepoints t:CATEGORY:EVENT.")
+    var targets: [String] = []
+
+    func validate() throws {
+        if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
+        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
+        if let m = maxEvents, m <= 0 { throw ValidationError("-M/--max-events must be a positive number, got \(m)") }
+        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
+        if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+        _ = try parseBackend(backend)
+    }
+
     func run() throws {
-        eprint("kpath: error: `kpath trace` is not built yet")
-        throw ExitCode(1)
+        try reportingErrors {
+            _ = try TraceTargets.parse(targets)
+            Interrupt.install()
+            var o = StacksSession.Options(targets: targets)
+            o.pid = pid
+            o.command = passthroughCommand
+            o.backend = try parseBackend(backend)
+            o.events = true
+            o.keepGlue = keepGlue
+            let session = try StacksSession(o)
+            eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: targets))
+            if let r = session.collector.functionReport, let s = r.skippedSummary {
+                eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))")
+            }
+            out(TraceReport.header + "\n")
+            try session.releaseCommand()
+            let started = Date()
+            var printed = 0
+            func emit(_ hits: [TraceHit]) -> Bool {
+                for h in hits {
+                    if let m = maxEvents, printed >= m { return true }
+                    out(TraceReport.block(h, kernelStack: kernelStack, offsets: offsets))
+                    printed += 1
+                }
+                return maxEvents.map { printed >= $0 } ?? false
+            }
+            while !Interrupt.requested {
+                if emit(session.hits(timeoutMs: 100)) { break }
+                if let d = duration, Date().timeIntervalSince(started) >= d { break }
+                if let c = session.child, !c.isRunning {
+                    _ = emit(session.drainHits())
+                    break
+                }
+            }
+            let losses = session.losses()
+            for line in StackReport.lossLines(StackLosses(stacks: losses.stacks, counts: 0, events: losses.events)) { eprint(line) }
+            eprint("Detaching...")
+            session.stop()
+            if let c = session.child, c.isRunning { c.terminate(); _ = c.wait() }
+        }
     }
 }
