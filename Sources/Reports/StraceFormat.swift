@@ -68,17 +68,20 @@ public enum StraceFormat {
 }
 
 /// Lines for a stream of records: like strace -f, a `[pid N] ` prefix (the
-/// thread id) appears once a second thread or process has shown up, and
-/// stays from then on.
+/// thread id) appears once a second thread or process has shown up (a line
+/// from a thread other than the traced PID), and stays from then on.
 public struct StraceStream {
     public var options: Strace.Options
     /// nil: automatic (as above); true/false: always/never.
     public var pidPrefix: Bool?
     private var threads: Set<Int32> = []
 
-    public init(options: Strace.Options = Strace.Options(), pidPrefix: Bool? = nil) {
+    /// `traced`: the PID traced from the start (-p PID, or the command), so
+    /// that a line from any other thread counts as a second one.
+    public init(options: Strace.Options = Strace.Options(), pidPrefix: Bool? = nil, traced: Int32? = nil) {
         self.options = options
         self.pidPrefix = pidPrefix
+        if let traced { threads.insert(traced) }
     }
 
     public mutating func line(_ r: SyscallRecord) -> String {

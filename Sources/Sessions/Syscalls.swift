@@ -467,6 +467,8 @@ public final class SyscallsSession {
         public var followForks = false
         /// Keep every record (for --json).
         public var accumulate = false
+        /// Where the command's stdout goes (--json sends it to stderr, away from the JSON).
+        public var commandOutput: HeldProcess.Output = .inherit
         public init(filter: SyscallFilter) { self.filter = filter }
     }
 
@@ -487,7 +489,7 @@ public final class SyscallsSession {
         var held: HeldProcess? = nil
         if let exe = o.command.first {
             let path = try HeldProcess.resolveExecutable(exe)
-            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command")
+            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command", output: o.commandOutput)
         }
         child = held
         tracker = try Tracker()

@@ -63,9 +63,11 @@ struct SyscallsCommand: ParsableCommand {
             o.command = passthroughCommand
             o.followForks = follow
             o.accumulate = json
+            // keep the JSON alone on stdout: the command's output goes to stderr
+            if json { o.commandOutput = .file("/dev/stderr") }
             let session = try SyscallsSession(o)
             let options = Strace.Options(timestamp: timestamps, duration: durations, stringLimit: stringLimit)
-            var stream = StraceStream(options: options)
+            var stream = StraceStream(options: options, traced: pid ?? session.child?.pid)
             var closedOutput = false
             let emit: ([SyscallRecord]) -> Void = { records in
                 guard !json, !records.isEmpty, !closedOutput else { return }

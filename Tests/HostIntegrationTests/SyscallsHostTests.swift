@@ -1,0 +1,255 @@
+// `kpath syscalls` on this host kernel (raw_syscalls tracepoints: no kprobes
+// needed), against a real `kpath echo server`. Needs root; the kpath binary
+// is the one built next to this test bundle (or $KPATH_BINARY).
+import Foundation
+import Glibc
+import Probes
+import Sessions
+import XCTest
+
+final class SyscallsHostTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(geteuid() == 0, "kpath syscalls loads BPF programs: run these tests as root (sudo swift test ...)")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.kpath),
+                          "no kpath binary at \(Self.kpath): build it (swift build) or set KPATH_BINARY")
+    }
+
+    // MARK: helpers
+
+    static var kpath: String {
+        if let p = ProcessInfo.processInfo.environment["KPATH_BINARY"] { return p }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return exe.deletingLastPathComponent().appendingPathComponent("kpath").path
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+    }
+
+    final class Collected: @unchecked Sendable {
+        var data = Data()
+    }
+
+    /// Runs kpath with `args`; after `interruptAfter` seconds sends SIGINT; kills it after `timeout`.
+    func kpath(_ args: [String], interruptAfter: Double? = nil, timeout: Double = 60) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.kpath)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = Collected(), e = Collected()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { o.data = out.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { e.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let start = Date()
+        var interrupted = false
+        while p.isRunning && Date().timeIntervalSince(start) < timeout {
+            if let i = interruptAfter, !interrupted, Date().timeIntervalSince(start) >= i {
+                kill(p.processIdentifier, SIGINT)
+                interrupted = true
+            }
+            usleep(20_000)
+        }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); XCTFail("kpath \(args) did not finish in \(timeout)s") }
+        p.waitUntilExit()
+        group.wait()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o.data, as: UTF8.self),
+                   stderr: String(decoding: e.data, as: UTF8.self))
+    }
+
+    /// `kpath echo server` on 127.0.0.1, an ephemeral port; stopped at the end of the test.
+    func startServer(_ proto: String) throws -> UInt16 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.kpath)
+        p.arguments = ["echo", "server", "--proto", proto, "--listen", "127.0.0.1:0"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        addTeardownBlock { p.terminate(); p.waitUntilExit() }
+        // "listening on 127.0.0.1:PORT (udp)"
+        var text = ""
+        let fd = out.fileHandleForReading.fileDescriptor
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 200) > 0 else { continue }
+            var buf = [UInt8](repeating: 0, count: 256)
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            text += String(decoding: buf[0..<n], as: UTF8.self)
+            if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let port = text[r].split(separator: ":").last.flatMap { UInt16($0) }
+                if let port { return port }
+            }
+        }
+        throw XCTSkip("kpath echo server did not start: \(text)")
+    }
+
+    /// A TCP port on 127.0.0.1 with nothing listening.
+    func closedPort() -> UInt16 {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(s) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+        return UInt16(bigEndian: a.sin_port)
+    }
+
+    func matches(_ lines: [String], _ pattern: String) -> [String] {
+        lines.filter { $0.range(of: pattern, options: .regularExpression) != nil }
+    }
+
+    func assertHas(_ r: Run, _ pattern: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(matches(r.lines, pattern).isEmpty, "expected /\(pattern)/ in:\n\(r.stdout)\nstderr:\n\(r.stderr)", file: file, line: line)
+    }
+
+    func assertHasnt(_ r: Run, _ pattern: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(matches(r.lines, pattern).isEmpty, "did not expect /\(pattern)/ in:\n\(r.stdout)", file: file, line: line)
+    }
+
+    // MARK: the article's view
+
+    func testUDPClientNetworkClass() throws {
+        let port = try startServer("udp")
+        let r = try kpath(["syscalls", "-e", "network", "--", Self.kpath, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertHas(r, #"^socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = [0-9]+$"#)
+        assertHas(r, #"^connect\([0-9]+, \{sa_family=AF_INET, sin_port=htons\(\#(port)\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$"#)
+        assertHas(r, #"^setsockopt\([0-9]+, SOL_SOCKET, SO_RCVTIMEO, \{tv_sec=5, tv_usec=0\}, 16\) = 0$"#)
+        // strace's %network has no read/write/close
+        assertHasnt(r, #"^(read|write|close)\("#)
+        XCTAssertEqual(r.lines.last, "+++ exited with 0 +++")
+        XCTAssertEqual(matches(r.lines, #"^\[pid"#), [], "one thread: no [pid N] prefixes")
+    }
+
+    func testTCPClientSocketIO() throws {
+        let port = try startServer("tcp")
+        let r = try kpath(["syscalls", "--", Self.kpath, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(port)", "--message", "hello"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertHas(r, #"^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3$"#)
+        assertHas(r, #"^connect\(3, \{sa_family=AF_INET, sin_port=htons\(\#(port)\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$"#)
+        assertHas(r, #"^write\(3, "hello", 5\) += 5$"#)
+        assertHas(r, #"^read\(3, "hello", [0-9]+\) += 5$"#)
+        assertHas(r, #"^close\(3\) += 0$"#)
+        // only socket fds: the client's own output (write to fd 1) is not shown
+        assertHasnt(r, #"^write\(1,"#)
+        // the order of the dial
+        let names = r.lines.compactMap { $0.split(separator: "(").first.map(String.init) }
+        let order = ["socket", "connect", "write", "setsockopt", "read", "close"].compactMap { names.firstIndex(of: $0) }
+        XCTAssertEqual(order, order.sorted(), "lines in the order of the dial:\n\(r.stdout)")
+    }
+
+    func testConnectionRefusedAndExitStatus() throws {
+        let port = closedPort()
+        let r = try kpath(["syscalls", "-e", "connect", "--", Self.kpath, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(port)"])
+        assertHas(r, #"^connect\(3, \{sa_family=AF_INET, sin_port=htons\(\#(port)\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = -1 ECONNREFUSED \(Connection refused\)$"#)
+        XCTAssertNotEqual(r.status, 0, "kpath exits with the command's status")
+        assertHas(r, #"^\+\+\+ exited with [1-9][0-9]* \+\+\+$"#)
+    }
+
+    func testTimestampsAndDurations() throws {
+        let port = try startServer("udp")
+        let r = try kpath(["syscalls", "-t", "-T", "-e", "socket,connect", "--", Self.kpath, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertHas(r, #"^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6} socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3 <[0-9]+\.[0-9]{6}>$"#)
+        assertHas(r, #"^[0-9:.]{15} connect\(3, .* = 0 <[0-9]+\.[0-9]{6}>$"#)
+    }
+
+    func testJSON() throws {
+        let port = try startServer("udp")
+        let r = try kpath(["syscalls", "--json", "-e", "network", "--", Self.kpath, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        let records = try XCTUnwrap(doc["records"] as? [[String: Any]])
+        let connect = try XCTUnwrap(records.first { $0["name"] as? String == "connect" }, r.stdout)
+        let address = try XCTUnwrap(connect["address"] as? [String: Any])
+        XCTAssertEqual(address["ip"] as? String, "127.0.0.1")
+        XCTAssertEqual(address["port"] as? Int, Int(port))
+        XCTAssertEqual(connect["line"] as? String, "connect(3, {sa_family=AF_INET, sin_port=htons(\(port)), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0")
+        XCTAssertEqual(doc["exitStatus"] as? Int, 0)
+        XCTAssertEqual(doc["lost"] as? Int, 0)
+    }
+
+    func testPidModeFollowsChildrenUntilInterrupted() throws {
+        let port = try startServer("udp")
+        let loop = Process()
+        loop.executableURL = URL(fileURLWithPath: "/bin/sh")
+        loop.arguments = ["-c", "while :; do \"$0\" echo client --proto udp --to 127.0.0.1:\(port) >/dev/null; sleep 0.2; done", Self.kpath]
+        try loop.run()
+        defer { loop.terminate(); loop.waitUntilExit() }
+        usleep(200_000)
+        let r = try kpath(["syscalls", "-f", "-e", "connect", "-p", String(loop.processIdentifier)], interruptAfter: 2.5)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("kpath: Process \(loop.processIdentifier) attached"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("detached"), r.stderr)
+        // each client is a new process: [pid N] prefixes once the second shows up
+        let connects = matches(r.lines, #"connect\([0-9]+, \{sa_family=AF_INET, sin_port=htons\(\#(port)\)"#)
+        XCTAssertGreaterThanOrEqual(connects.count, 3, r.stdout)
+        XCTAssertFalse(matches(r.lines, #"^\[pid +[0-9]+\] connect\("#).isEmpty, r.stdout)
+    }
+
+    // MARK: errors: one line, exit 1
+
+    func testUnknownSyscallNameIsOneLineError() throws {
+        let r = try kpath(["syscalls", "-e", "connect,nosuchcall", "--", "/bin/true"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("kpath: error: unknown syscall \"nosuchcall\" in -e; "), r.stderr)
+    }
+
+    func testNeedsPidOrCommand() throws {
+        let r = try kpath(["syscalls", "-e", "network"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "kpath: error: give -p PID or -- COMMAND (tracing every process system-wide is not useful here)\n")
+        let gone = try kpath(["syscalls", "--", "no-such-command-kpath"])
+        XCTAssertEqual(gone.status, 1)
+        XCTAssertEqual(gone.stderr, "kpath: error: command not found: no-such-command-kpath\n")
+    }
+
+    // MARK: the API other sessions use
+
+    func testCollectorRecordsThisProcess() throws {
+        let tracker = try Tracker()
+        try tracker.setFilter(tracking: true, followForks: false)
+        try tracker.track(pid: getpid())
+        let collector = try SyscallCollector(tracker: tracker, filter: .socketIOClass)
+
+        // a UDP dial of our own, to a port nobody reads
+        let port = closedPort()
+        let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        XCTAssertEqual(rc, 0)
+        XCTAssertEqual(write(s, "ping", 4), 4)
+        close(s)
+
+        collector.poll(timeoutMs: 100)
+        collector.stop()
+        tracker.detach()
+        let mine = collector.records(pids: [getpid()])
+        let dial = try XCTUnwrap(mine.first { $0.name == "connect" && $0.int(0) == s }, "\(mine.map(\.name))")
+        XCTAssertEqual(dial.address?.port, port)
+        XCTAssertEqual(dial.address?.ip, "127.0.0.1")
+        XCTAssertEqual(Strace.line(dial, Strace.Options(align: false)),
+                       "connect(\(s), {sa_family=AF_INET, sin_port=htons(\(port)), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0")
+        let w = try XCTUnwrap(mine.first { $0.name == "write" && $0.int(0) == s })
+        XCTAssertEqual(Strace.line(w, Strace.Options(align: false)), "write(\(s), \"ping\", 4) = 4")
+        XCTAssertTrue(mine.contains { $0.name == "close" && $0.int(0) == s })
+        XCTAssertEqual(collector.lost, 0)
+    }
+}
