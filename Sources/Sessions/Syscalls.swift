@@ -123,6 +123,7 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
     /// readv/writev: [_, _, _, iov[0].iov_len]; nil for other calls.
     public var msg: [UInt64]?
 
+    /// A record from values (tests, replays): `exitNs` 0 marks a call that never returned.
     public init(pid: Int32, tid: Int32? = nil, comm: String = "", name: String, args: [UInt64], ret: Int64,
                 enterNs: UInt64 = 0, exitNs: UInt64 = 1, time: Double = 0, addr: [UInt8] = [], data: [UInt8] = [],
                 lenIn: Int32? = nil, lenOut: Int32? = nil, msg: [UInt64]? = nil) {
@@ -681,7 +682,8 @@ public enum Strace {
     /// A buffer: its first `limit` bytes quoted, `...` when longer; the
     /// pointer when nothing could be copied.
     static func string(_ r: SyscallRecord, pointer p: UInt64, length: Int, limit: Int) -> String {
-        if length <= 0 { return p == 0 && length < 0 ? "NULL" : "\"\"" }
+        if p == 0 { return "NULL" }
+        if length <= 0 { return "\"\"" }
         if r.data.isEmpty { return pointer(p) }
         return quote(r.data, length: length, limit: limit)
     }
@@ -789,7 +791,7 @@ public enum Strace {
     /// An option value: `[1]` for ints, `{tv_sec=5, tv_usec=0}` for timeouts,
     /// `{l_onoff=1, l_linger=0}` for SO_LINGER, else the bytes quoted.
     static func optval(_ r: SyscallRecord, length: Int, limit: Int) -> String {
-        let p = r.name == "setsockopt" ? r.arg(3) : r.arg(3)
+        let p = r.arg(3)
         if p == 0 { return "NULL" }
         let b = r.data
         if b.isEmpty { return length == 0 ? "\"\"" : pointer(p) }

@@ -182,6 +182,8 @@ final class StraceFormatTests: XCTestCase {
         XCTAssertEqual(line(big, Strace.Options(stringLimit: 64)), "write(3, \"" + String(repeating: "a", count: 64) + "\"..., 1000) = 1000")
         let r = SyscallRecord(pid: 10, name: "read", args: [3, 0x1000, 65536], ret: 5, data: Array("hello".utf8))
         XCTAssertEqual(line(r), "read(3, \"hello\", 65536)                 = 5")
+        let empty = SyscallRecord(pid: 10, name: "write", args: [3, 0, 0], ret: 0)
+        XCTAssertEqual(line(empty, Strace.Options(align: false)), "write(3, NULL, 0) = 0")
         let eof = SyscallRecord(pid: 10, name: "read", args: [3, 0x1000, 4096], ret: 0)
         XCTAssertEqual(line(eof), "read(3, \"\", 4096)                       = 0")
         let wv = SyscallRecord(pid: 10, name: "writev", args: [5, 0x1000, 2], ret: 6, data: Array("one".utf8), msg: [0, 0, 0, 3])
