@@ -1,0 +1,266 @@
+// Protocols, addresses, errors, and name resolution (getaddrinfo).
+import Glibc
+
+/// The transport the echo workload runs over.
+public enum EchoProto: String, CaseIterable, Sendable, CustomStringConvertible {
+    case udp, tcp
+
+    /// "udp" or "tcp" (any case); anything else is `WorkloadError.unknownProto`.
+    public init(parsing text: String) throws {
+        guard let proto = EchoProto(rawValue: text.lowercased()) else {
+            throw WorkloadError.unknownProto(text)
+        }
+        self = proto
+    }
+
+    public var description: String { rawValue }
+
+    var socketType: Int32 {
+        self == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
+    }
+}
+
+/// The largest UDP payload in one IPv4 datagram (65535 - 20 IP - 8 UDP).
+public let maxUDPMessage = 65_507
+/// The largest message kpath's TCP echo client sends: it writes the whole
+/// message before reading, so the echo must fit in the loopback buffers.
+public let maxTCPMessage = 1 << 20
+
+/// A "HOST:PORT" address as the article's Go code takes it:
+/// "127.0.0.1:9000", "localhost:9000", "[::1]:9000".
+public struct EchoAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: UInt16
+
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses "HOST:PORT" or "[IPV6]:PORT".
+    /// - allowPortZero: for listening, where port 0 picks a free port.
+    /// - defaultHost: when given, "PORT" and ":PORT" mean defaultHost:PORT
+    ///   (kpath's server passes "127.0.0.1": loopback unless told otherwise).
+    public init(parsing text: String, allowPortZero: Bool = false, defaultHost: String? = nil) throws {
+        func malformed(_ why: String) -> WorkloadError { .malformedAddress(text, reason: why) }
+        var host: Substring
+        var portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw malformed("missing ']'") }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw malformed("missing port") }
+            portText = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            if host.contains(":") {
+                throw malformed("an IPv6 address needs brackets")
+            }
+        } else if let defaultHost, !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            host = Substring(defaultHost)
+            portText = Substring(text)
+        } else {
+            throw malformed(text.isEmpty ? "empty" : "missing port")
+        }
+        if host.isEmpty {
+            guard let defaultHost else { throw malformed("missing host") }
+            host = Substring(defaultHost)
+        }
+        if host.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false }) {
+            throw malformed("host contains a space or control character")
+        }
+        guard !portText.isEmpty else { throw malformed("missing port") }
+        guard portText.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw WorkloadError.invalidPort(String(portText), address: text)
+        }
+        let lowest = allowPortZero ? 0 : 1
+        guard let number = Int(portText), number >= lowest, number <= 65535 else {
+            throw WorkloadError.portOutOfRange(String(portText), lowest: lowest)
+        }
+        self.host = String(host)
+        self.port = UInt16(number)
+    }
+
+    /// "127.0.0.1:9000", or "[::1]:9000" for IPv6.
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+/// Everything the workload reports as a failure. `description` is one line
+/// that names the problem and, where there is one, what to do.
+public enum WorkloadError: Error, CustomStringConvertible, Equatable, Sendable {
+    case malformedAddress(String, reason: String)
+    case invalidPort(String, address: String)
+    case portOutOfRange(String, lowest: Int)
+    case unknownProto(String)
+    case unknownHost(String, reason: String)
+    case emptyMessage
+    case messageTooLarge(bytes: Int, limit: Int, proto: EchoProto)
+    case invalidTimeout(Double)
+    case invalidCount(Int)
+    case invalidDuration(Double)
+    case addressInUse(EchoAddress, proto: EchoProto)
+    case listenFailed(EchoAddress, proto: EchoProto, reason: String)
+    /// `op` is "dial" (TCP connect) or "read" (UDP: the ICMP port unreachable
+    /// comes back as ECONNREFUSED on the next read of the connected socket).
+    case connectionRefused(op: String, proto: EchoProto, local: String?, remote: String)
+    /// The article's message: "read udp LOCAL->REMOTE: i/o timeout".
+    case timeout(op: String, proto: EchoProto, local: String, remote: String)
+    case connectionClosed(proto: EchoProto, local: String, remote: String, received: Int, expected: Int)
+    /// Any other failed socket call, Go style: "write udp L->R: message too long".
+    case socketFailed(op: String, proto: EchoProto, local: String?, remote: String?, reason: String)
+    case cancelled
+    case commandNotFound(String)
+    case spawnFailed(String, reason: String)
+    case notRunning(role: String, pid: Int32, status: Int32)
+
+    public var description: String {
+        switch self {
+        case let .malformedAddress(text, reason):
+            return "malformed address \"\(text)\": \(reason) (want HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000)"
+        case let .invalidPort(port, address):
+            return "invalid port \"\(port)\" in \"\(address)\" (want a number, 1-65535)"
+        case let .portOutOfRange(port, lowest):
+            return "port \(port) out of range (\(lowest)-65535)"
+        case let .unknownProto(text):
+            return "unknown protocol \"\(text)\" (use udp or tcp)"
+        case let .unknownHost(host, reason):
+            return "cannot resolve host \"\(host)\": \(reason) (check the name, or use an IP address such as 127.0.0.1)"
+        case .emptyMessage:
+            return "the message is empty (pass --message TEXT, or pipe some text on stdin)"
+        case let .messageTooLarge(bytes, limit, proto):
+            let hint = proto == .udp ? "shorten it, or use --proto tcp" : "shorten it"
+            return "message is \(bytes) bytes; one \(proto == .udp ? "UDP datagram" : "TCP echo") carries at most \(limit) (\(hint))"
+        case let .invalidTimeout(value):
+            return "timeout must be greater than 0 seconds (got \(value))"
+        case let .invalidCount(value):
+            return "count must be at least 1 (got \(value))"
+        case let .invalidDuration(value):
+            return "duration must be greater than 0 seconds (got \(value))"
+        case let .addressInUse(address, proto):
+            return "cannot listen on \(address) (\(proto)): address already in use (stop the other server, pick another port, or use port 0 for a free one)"
+        case let .listenFailed(address, proto, reason):
+            return "cannot listen on \(address) (\(proto)): \(reason)"
+        case let .connectionRefused(op, proto, local, remote):
+            let path = local.map { "\($0)->\(remote)" } ?? remote
+            return "\(op) \(proto) \(path): connection refused (is a server listening on \(remote)? start one with: kpath echo server --proto \(proto) --listen \(remote))"
+        case let .timeout(op, proto, local, remote):
+            return "\(op) \(proto) \(local)->\(remote): i/o timeout"
+        case let .connectionClosed(proto, local, remote, received, expected):
+            return "read \(proto) \(local)->\(remote): connection closed by the server after \(received) of \(expected) bytes"
+        case let .socketFailed(op, proto, local, remote, reason):
+            var path = ""
+            switch (local, remote) {
+            case let (l?, r?): path = " \(l)->\(r)"
+            case let (nil, r?): path = " \(r)"
+            case let (l?, nil): path = " \(l)"
+            case (nil, nil): path = ""
+            }
+            return "\(op) \(proto)\(path): \(reason)"
+        case .cancelled:
+            return "cancelled"
+        case let .commandNotFound(name):
+            return "command not found: \(name)"
+        case let .spawnFailed(what, reason):
+            return "cannot start \(what): \(reason)"
+        case let .notRunning(role, pid, status):
+            return "the \(role) (pid \(pid)) exited with status \(status) before it was released"
+        }
+    }
+}
+
+// MARK: - Socket addresses
+
+/// A sockaddr_in / sockaddr_in6 in a sockaddr_storage.
+struct SocketAddress {
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+
+    init() {}
+
+    init(_ pointer: UnsafePointer<sockaddr>, length: socklen_t) {
+        self.length = min(length, socklen_t(MemoryLayout<sockaddr_storage>.size))
+        withUnsafeMutableBytes(of: &storage) { dst in
+            dst.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: Int(self.length)))
+        }
+    }
+
+    var family: Int32 { Int32(storage.ss_family) }
+
+    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> T) rethrows -> T {
+        try withUnsafePointer(to: storage) { raw in
+            try raw.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, length) }
+        }
+    }
+
+    mutating func withMutableSockaddr<T>(_ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) throws -> T) rethrows -> T {
+        length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        var len = length
+        defer { length = len }
+        return try withUnsafeMutablePointer(to: &storage) { raw in
+            try raw.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, &len) }
+        }
+    }
+
+    /// Numeric form (inet_ntop: no syscall).
+    var echoAddress: EchoAddress {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        return withUnsafePointer(to: storage) { raw -> EchoAddress in
+            switch Int32(storage.ss_family) {
+            case AF_INET:
+                return raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    var addr = sin.pointee.sin_addr
+                    inet_ntop(AF_INET, &addr, &buffer, socklen_t(buffer.count))
+                    return EchoAddress(host: String(cString: buffer), port: UInt16(bigEndian: sin.pointee.sin_port))
+                }
+            case AF_INET6:
+                return raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    var addr = sin6.pointee.sin6_addr
+                    inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
+                    return EchoAddress(host: String(cString: buffer), port: UInt16(bigEndian: sin6.pointee.sin6_port))
+                }
+            default:
+                return EchoAddress(host: "?", port: 0)
+            }
+        }
+    }
+}
+
+/// getaddrinfo(3) for one address: the first IPv4 result if there is one
+/// (as Go's ResolveUDPAddr prefers), else the first result.
+func resolve(_ address: EchoAddress, proto: EchoProto, passive: Bool) throws -> SocketAddress {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = proto.socketType
+    hints.ai_flags = passive ? AI_PASSIVE : 0
+    var result: UnsafeMutablePointer<addrinfo>?
+    let rc = getaddrinfo(address.host, String(address.port), &hints, &result)
+    guard rc == 0, let first = result else {
+        let reason = rc == EAI_SYSTEM ? errnoText(errno) : String(cString: gai_strerror(rc)).lowercasedFirst
+        throw WorkloadError.unknownHost(address.host, reason: reason)
+    }
+    defer { freeaddrinfo(result) }
+    var chosen = first
+    var cursor: UnsafeMutablePointer<addrinfo>? = first
+    while let entry = cursor {
+        if entry.pointee.ai_family == AF_INET { chosen = entry; break }
+        cursor = entry.pointee.ai_next
+    }
+    return SocketAddress(chosen.pointee.ai_addr, length: chosen.pointee.ai_addrlen)
+}
+
+/// getsockname(2): only called on error paths (for the "L->R" in messages).
+func localAddressText(_ fd: Int32) -> String {
+    var local = SocketAddress()
+    let rc = local.withMutableSockaddr { getsockname(fd, $0, $1) }
+    return rc == 0 ? local.echoAddress.description : "?"
+}
+
+extension String {
+    var lowercasedFirst: String {
+        guard let first, first.isUppercase, dropFirst().first?.isLowercase ?? true else { return self }
+        return first.lowercased() + dropFirst()
+    }
+}
