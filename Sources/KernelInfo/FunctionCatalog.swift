@@ -100,12 +100,35 @@ public protocol FunctionMatcher {
 }
 
 /// Shell glob (`tcp_*`, `ip?_*`, `[iu]dp_*`), matched against the whole name like bcc's funccount.
+/// The common shapes (literal, `prefix*`, `*suffix`) skip fnmatch: catalogs hold 50k+ names.
 public struct GlobPattern: FunctionMatcher, Sendable {
+    enum Shape: Sendable { case literal, prefix(String), suffix(String), general }
     public let pattern: String
-    public init(_ pattern: String) { self.pattern = pattern }
-    public var isLiteral: Bool { !pattern.contains(where: { "*?[".contains($0) }) }
+    let shape: Shape
+
+    public init(_ pattern: String) {
+        self.pattern = pattern
+        let special = pattern.filter { "*?[".contains($0) }
+        if special.isEmpty {
+            shape = .literal
+        } else if special == "*" && pattern.hasSuffix("*") {
+            shape = .prefix(String(pattern.dropLast()))
+        } else if special == "*" && pattern.hasPrefix("*") {
+            shape = .suffix(String(pattern.dropFirst()))
+        } else {
+            shape = .general
+        }
+    }
+
+    public var isLiteral: Bool { if case .literal = shape { return true } else { return false } }
+
     public func matches(_ name: String) -> Bool {
-        isLiteral ? name == pattern : fnmatch(pattern, name, 0) == 0
+        switch shape {
+        case .literal: return name == pattern
+        case .prefix(let p): return name.utf8.starts(with: p.utf8)
+        case .suffix(let x): return name.utf8.reversed().starts(with: x.utf8.reversed())
+        case .general: return fnmatch(pattern, name, 0) == 0
+        }
     }
 }
 

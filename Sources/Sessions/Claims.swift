@@ -151,7 +151,7 @@ public enum Claims {
         if let d = deadline {
             let line = d.output.first { $0.contains("i/o timeout") }
             if let line, d.exitStatus != 0 {
-                let sc = d.syscalls.filter { $0.contains("SO_RCVTIMEO") || $0.hasPrefix("read(") }.prefix(2)
+                let sc = d.syscalls.filter { $0.contains("SO_RCVTIMEO") || ($0.hasPrefix("read(") && $0.contains("EAGAIN")) }.prefix(2)
                 add("read-deadline", .held, line + (sc.isEmpty ? "" : " — " + sc.joined(separator: "; ")))
             } else {
                 add("read-deadline", .notHeld, "client said: \(d.output.joined(separator: " / ")) (exit \(d.exitStatus))")

@@ -36,6 +36,7 @@ public final class CompareSession {
     public let modeReason: String?
     let functions: [String]
     let kallsyms: Kallsyms
+    let catalog: FunctionCatalog?
 
     public init(_ o: Options) throws {
         options = o
@@ -57,11 +58,13 @@ public final class CompareSession {
             modeReason = features.kprobesUnavailableReason ?? "no function backend is available"
         }
         mode = backend == .tracepoint ? .tracepoints : .functions
+        catalog = try? FunctionCatalog.load(kallsyms: kallsyms)
         if mode == .functions {
-            functions = try FunctionCatalog.load(kallsyms: kallsyms).match(patterns)
+            guard let catalog else { throw KernelInfoError.noTraceableFunctions(reason: "neither available_filter_functions nor kallsyms could be read") }
+            functions = try catalog.match(patterns)
         } else {
             // Still check the patterns, so a typo is an error in either mode.
-            if let catalog = try? FunctionCatalog.load(kallsyms: kallsyms) { _ = try catalog.match(patterns) }
+            if let catalog { _ = try catalog.match(patterns) }
             functions = []
         }
     }
@@ -80,7 +83,7 @@ public final class CompareSession {
                      + (counter!.report.skippedSummary.map { "; \($0)" } ?? ""))
         }
         let packets = try PacketRecorder(tracker: tracker, port: 0, stacks: true)
-        let probes = try CompareProbes(mode: mode, backend: backend, tracker: tracker, kallsyms: kallsyms)
+        let probes = try CompareProbes(mode: mode, backend: backend, tracker: tracker, kallsyms: kallsyms, catalog: catalog)
 
         var runs: [ProtocolRun] = []
         for p in options.protocols {
@@ -114,13 +117,12 @@ public final class CompareSession {
                                      role: "server", output: .file(serverLog))
         let client = try HeldProcess(executable: exe, arguments: ["echo", "client", "--proto", proto.rawValue, "--to", "127.0.0.1:\(port)",
                                                                   "--count", String(options.count)],
-                                     role: "client", output: .file(clientLog))
+                                     role: "client", output: .fileAndErrors(clientLog))
         try tracker.track(pid: server.pid, role: .server)
         try tracker.track(pid: client.pid, role: .client)
         try counter?.reset()
         packets.drain(); packets.clear()
         try packets.setPort(port)
-        probes.clear()
         let pktStart = monotonicNs()
 
         try server.release()
@@ -217,7 +219,7 @@ public final class CompareSession {
         let log = dir.path + "/deadline.log"
         let client = try HeldProcess(executable: HeldProcess.selfExecutable,
                                      arguments: ["echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)", "--count", "1", "--timeout", "1"],
-                                     role: "client", output: .file(log))
+                                     role: "client", output: .fileAndErrors(log))
         try tracker.track(pid: client.pid, role: .client)
         try client.release()
         let status = try waitExit(client, timeout: 20)

@@ -1,21 +1,59 @@
 import KernelInfo
 import Probes
 
-/// The stack and syscall probes a compare run shares across protocols.
+/// The stack and syscall probes a compare run shares across protocols. Each
+/// protocol's processes have their own PIDs, so one attachment serves both
+/// runs and results are told apart by PID.
 final class CompareProbes {
     let mode: CompareMode
     let kallsyms: Kallsyms
+    let stacks: StackCollector?
+    let syscalls: SyscallCollector
 
-    init(mode: CompareMode, backend: Backend, tracker: Tracker, kallsyms: Kallsyms) throws {
+    init(mode: CompareMode, backend: Backend, tracker: Tracker, kallsyms: Kallsyms, catalog: FunctionCatalog?) throws {
         self.mode = mode
         self.kallsyms = kallsyms
+        var targets: [TraceTarget] = []
+        var stackBackend: Backend? = nil
+        if mode == .functions, let catalog {
+            let support = BackendSupport.detect()
+            // The stack program has kprobe and kprobe.multi variants only.
+            stackBackend = backend == .fentry ? (support.kprobeMulti ? .kprobeMulti : support.kprobe ? .kprobe : nil) : backend
+            if stackBackend != nil {
+                let have = Set(catalog.functions)
+                targets = CompareSession.stackFunctions.filter { have.contains($0) }.map { TraceTarget.function($0) }
+            }
+        }
+        for (c, e) in CompareSession.stackTracepoints where Tracefs.tracepointExists(category: c, event: e) {
+            targets.append(.tracepoint(category: c, event: e))
+        }
+        stacks = targets.isEmpty ? nil : try StackCollector(targets: targets, backend: stackBackend ?? .tracepoint, tracker: tracker)
+        syscalls = try SyscallCollector(tracker: tracker, filter: .everything)
     }
 
-    func clear() {}
-    func drain() {}
-    func detach() {}
+    func drain() { _ = syscalls.drain() }
+    func detach() { _ = syscalls.stop() }
 
-    func samples(clientPID: Int32, serverPID: Int32) -> [StackSample] { [] }
+    /// Stacks of the two processes of one protocol run, symbolized, most frequent first.
+    func samples(clientPID: Int32, serverPID: Int32) -> [StackSample] {
+        guard let stacks, let raw = try? stacks.samples() else { return [] }
+        var out: [StackSample] = []
+        for s in raw {
+            let role: String
+            if s.tgid == UInt32(clientPID) { role = "client" } else if s.tgid == UInt32(serverPID) { role = "server" } else { continue }
+            let addrs = s.addresses
+            out.append(StackSample(target: stacks.targets[s.target].name, role: role, phase: s.phase.description,
+                                   inInterrupt: s.softirq, count: s.count, firstNs: s.firstNs,
+                                   frames: addrs.map { kallsyms.symbolize($0) },
+                                   functions: addrs.map { kallsyms.name($0) ?? "?" }))
+        }
+        return out.sorted { ($0.firstNs, $0.target) < ($1.firstNs, $1.target) }
+    }
 
-    func syscalls(pid: Int32) -> (lines: [String], names: [String]) { ([], []) }
+    /// The strace lines and syscall names of one process, in order.
+    func syscalls(pid: Int32) -> (lines: [String], names: [String]) {
+        _ = syscalls.drain()
+        let recs = syscalls.records(pids: [pid]).sorted { $0.enterNs < $1.enterNs }
+        return (recs.map { Strace.line($0, Strace.Options(align: false)) }, recs.map(\.name))
+    }
 }

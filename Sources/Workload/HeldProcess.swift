@@ -28,6 +28,8 @@ public final class HeldProcess: @unchecked Sendable {
         case discard
         /// Created or truncated, mode 0644.
         case file(String)
+        /// Standard output and standard error both into the file (sessions that judge what the child said).
+        case fileAndErrors(String)
     }
 
     /// The child's PID: the trampoline's now, the command's after release
@@ -86,6 +88,9 @@ public final class HeldProcess: @unchecked Sendable {
         case .inherit: break
         case .discard: posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         case let .file(file): posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        case let .fileAndErrors(file):
+            posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
 
         var attributes = posix_spawnattr_t()

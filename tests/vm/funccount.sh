@@ -32,14 +32,22 @@ t_tcp_all() {
 check "funccount 'tcp_*' attaches >100 functions" t_tcp_all
 
 t_each_backend_same_counts() {
-	for b in $(kpath doctor --backends 2>/dev/null || echo kprobe-multi kprobe fentry); do
-		kpath funccount --backend "$b" 'tcp_v4_connect,tcp_connect,tcp_close' -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 7 >/tmp/fcb.out 2>/tmp/fcb.err || { echo "backend $b:"; cat /tmp/fcb.err; continue; }
+	tried=0
+	for b in kprobe-multi kprobe fentry; do
+		if ! kpath funccount --backend "$b" 'tcp_v4_connect,tcp_connect,tcp_close' -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 7 >/tmp/fcb.out 2>/tmp/fcb.err; then
+			cat /tmp/fcb.err
+			# only a backend this kernel lacks may be passed over
+			grep -q "is not available here" /tmp/fcb.err && continue
+			return 1
+		fi
+		tried=$((tried + 1))
 		for f in tcp_v4_connect tcp_connect tcp_close; do
 			c=$(count_of /tmp/fcb.out $f)
 			echo "$b $f $c"
 			[ "$c" = 7 ] || return 1
 		done
 	done
+	[ $tried -ge 2 ]
 }
 check "funccount gives the same per-dial counts on every backend" t_each_backend_same_counts
 
@@ -90,8 +98,10 @@ t_nothing_left() {
 	sleep 3
 	kill -INT $p
 	wait $p
-	n=$(grep -c . /sys/kernel/tracing/enabled_functions 2>/dev/null || echo 0)
-	k=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null || echo 0)
+	n=$(grep -c . /sys/kernel/tracing/enabled_functions 2>/dev/null)
+	k=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null)
+	n=${n:-0}
+	k=${k:-0}
 	echo "enabled_functions=$n kprobe_events=$k"
 	[ "$n" = 0 ] && [ "$k" = 0 ]
 }

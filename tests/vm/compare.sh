@@ -1,0 +1,43 @@
+# kpath compare on a real kernel (issue 4), sourced by checks.sh.
+t_compare_json() {
+	kpath compare tcp udp --count 20 --json >/tmp/cmp.json 2>/tmp/cmp.err || { cat /tmp/cmp.err; return 1; }
+	cat /tmp/cmp.err
+	has /tmp/cmp.json '"mode" : "functions"'
+}
+check "compare tcp udp --count 20 --json runs in function mode" t_compare_json
+
+# jq-free JSON checks: kpath prints pretty JSON with sorted keys, one field a line.
+t_claims_held() {
+	n=$(grep -c '"status" : "held"' /tmp/cmp.json)
+	echo "held: $n"
+	grep -B1 -A3 '"status" : "\(not-held\|unknown\)"' /tmp/cmp.json | grep -E '"(id|evidence)"'
+	[ "$n" -eq 11 ]
+}
+check "compare: all 11 claims held" t_claims_held
+
+t_tcp_v4_connect_per_dial() {
+	# the connect phase of the TCP run: tcp_v4_connect 1.00 per dial (20 calls)
+	has /tmp/cmp.json '"function" : "tcp_v4_connect"' &&
+	grep -A3 '"calls" : 20,' /tmp/cmp.json | grep -q '"function" : "tcp_v4_connect"' &&
+	kpath compare tcp udp --count 5 >/tmp/cmp.txt 2>&1 && cat /tmp/cmp.txt | head -120 &&
+	has /tmp/cmp.txt 'tcp_v4_connect +1\.00|tcp_v4_connect 1\.00'
+}
+check "compare: tcp_v4_connect 1.00 per dial in TCP's connect" t_tcp_v4_connect_per_dial
+
+t_text_sections() {
+	has /tmp/cmp.txt '== TCP client: tcp_\* calls' && has /tmp/cmp.txt '== UDP client: udp_\* calls' &&
+	has /tmp/cmp.txt 'ip4_datagram_connect' && has /tmp/cmp.txt 'SYN,ACK' && has /tmp/cmp.txt '11 of 11 claims held'
+}
+check "compare: text report has the funccount tables, packets and claims" t_text_sections
+
+t_compare_bad() {
+	r=0
+	kpath compare tcp sctp >/tmp/ce1 2>&1 && r=1
+	has /tmp/ce1 'unknown protocol "sctp"' || r=1
+	kpath compare tcp udp --count 0 >/tmp/ce2 2>&1 && r=1
+	has /tmp/ce2 'count must be a positive' || r=1
+	kpath compare tcp udp --functions 'nosuchfn_*' >/tmp/ce3 2>&1 && r=1
+	has /tmp/ce3 'no traceable kernel function matches "nosuchfn_\*"' || r=1
+	return $r
+}
+check "compare: bad input gives one-line errors" t_compare_bad
