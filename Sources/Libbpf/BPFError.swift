@@ -64,3 +64,15 @@ public enum LibbpfLog {
         return lines.suffix(maxLines).joined(separator: "\n")
     }
 }
+
+/// libbpf's option structs must have zeroed padding past their last field
+/// ("has non-zero extra bytes"), which a Swift struct copy does not promise:
+/// build them in calloc'd memory and pass the pointer.
+func withOpts<T, R>(_ type: T.Type, _ body: (UnsafeMutablePointer<T>) throws -> R) rethrows -> R {
+    let raw = calloc(1, MemoryLayout<T>.size)!
+    defer { free(raw) }
+    let p = raw.bindMemory(to: T.self, capacity: 1)
+    // Every libbpf opts struct starts with `size_t sz`.
+    raw.storeBytes(of: MemoryLayout<T>.size, as: Int.self)
+    return try body(p)
+}

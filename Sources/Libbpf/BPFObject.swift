@@ -15,11 +15,11 @@ public final class BPFObject {
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: elf.count, alignment: 8)
         buf.copyBytes(from: elf)
         bytes = buf
-        var opts = bpf_object_open_opts()
-        opts.sz = MemoryLayout<bpf_object_open_opts>.size
         let obj = name.withCString { cname -> OpaquePointer? in
-            opts.object_name = cname
-            return bpf_object__open_mem(buf.baseAddress, elf.count, &opts)
+            withOpts(bpf_object_open_opts.self) { opts in
+                opts.pointee.object_name = cname
+                return bpf_object__open_mem(buf.baseAddress, elf.count, opts)
+            }
         }
         guard let obj, libbpf_get_error(UnsafeRawPointer(obj)) == 0 else {
             let err = Glibc.errno

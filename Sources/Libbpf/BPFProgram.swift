@@ -22,11 +22,10 @@ public struct BPFProgram {
 
     /// A kprobe on `function` through a perf event (kernel cleans it up when the fd closes).
     public func attachKprobe(_ function: String, cookie: UInt64) throws -> BPFLink {
-        var opts = bpf_kprobe_opts()
-        opts.sz = MemoryLayout<bpf_kprobe_opts>.size
-        opts.bpf_cookie = cookie
-        opts.retprobe = false
-        let link = bpf_program__attach_kprobe_opts(raw, function, &opts)
+        let link = withOpts(bpf_kprobe_opts.self) { opts in
+            opts.pointee.bpf_cookie = cookie
+            return bpf_program__attach_kprobe_opts(raw, function, opts)
+        }
         return try BPFLink.wrap(link, "attach kprobe to \(function)")
     }
 
@@ -38,13 +37,13 @@ public struct BPFProgram {
         var cookieCopy = cookies
         let link: OpaquePointer? = cstrs.withUnsafeMutableBufferPointer { symsBuf in
             cookieCopy.withUnsafeMutableBufferPointer { cookieBuf in
-                var opts = bpf_kprobe_multi_opts()
-                opts.sz = MemoryLayout<bpf_kprobe_multi_opts>.size
-                return symsBuf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: symsBuf.count) { syms in
-                    opts.syms = syms
-                    opts.cookies = UnsafePointer(cookieBuf.baseAddress)
-                    opts.cnt = symsBuf.count
-                    return bpf_program__attach_kprobe_multi_opts(raw, nil, &opts)
+                withOpts(bpf_kprobe_multi_opts.self) { opts in
+                    symsBuf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: symsBuf.count) { syms in
+                        opts.pointee.syms = syms
+                        opts.pointee.cookies = UnsafePointer(cookieBuf.baseAddress)
+                        opts.pointee.cnt = symsBuf.count
+                        return bpf_program__attach_kprobe_multi_opts(raw, nil, opts)
+                    }
                 }
             }
         }
@@ -53,10 +52,10 @@ public struct BPFProgram {
 
     /// A tracepoint `category:event`, with a cookie the program reads back.
     public func attachTracepoint(category: String, event: String, cookie: UInt64 = 0) throws -> BPFLink {
-        var opts = bpf_tracepoint_opts()
-        opts.sz = MemoryLayout<bpf_tracepoint_opts>.size
-        opts.bpf_cookie = cookie
-        let link = bpf_program__attach_tracepoint_opts(raw, category, event, &opts)
+        let link = withOpts(bpf_tracepoint_opts.self) { opts in
+            opts.pointee.bpf_cookie = cookie
+            return bpf_program__attach_tracepoint_opts(raw, category, event, opts)
+        }
         return try BPFLink.wrap(link, "attach tracepoint \(category):\(event)")
     }
 

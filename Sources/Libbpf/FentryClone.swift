@@ -27,11 +27,11 @@ extension BPFProgram {
     /// Loads a copy of this (already loaded) fentry program against `btfID` and attaches it.
     public func cloneFentry(attachBTFID btfID: UInt32, name: String) throws -> BPFLink {
         let insns = loadedInstructions
-        var opts = bpf_prog_load_opts()
-        opts.sz = MemoryLayout<bpf_prog_load_opts>.size
-        opts.expected_attach_type = BPF_TRACE_FENTRY
-        opts.attach_btf_id = btfID
-        let fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_fentry", "GPL", insns.baseAddress, insns.count, &opts)
+        let fd = withOpts(bpf_prog_load_opts.self) { opts in
+            opts.pointee.expected_attach_type = BPF_TRACE_FENTRY
+            opts.pointee.attach_btf_id = btfID
+            return bpf_prog_load(BPF_PROG_TYPE_TRACING, "kp_fentry", "GPL", insns.baseAddress, insns.count, opts)
+        }
         if fd < 0 { throw BPFError("load fentry program for \(name)", errno: -fd) }
         let linkFD = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, nil)
         close(fd) // the link holds the program

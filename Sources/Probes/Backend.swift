@@ -86,6 +86,9 @@ public struct BackendSupport: Codable, Sendable {
         }
     }
 
+    /// Functions present on every kernel kpath supports, to try a backend on.
+    static let probeFunctions = ["tcp_v4_connect", "vfs_read", "ksys_read", "__x64_sys_getpid"]
+
     /// Loads funccount's multi program and attaches it to one always-present function.
     static func probeKprobeMulti() -> (Bool, String?) {
         do {
@@ -93,9 +96,14 @@ public struct BackendSupport: Codable, Sendable {
             for p in obj.programs { p.autoload = p.name == "count_kprobe_multi" }
             try obj.map("counts").setMaxEntries(KP_SLOTS_COUNT)
             try obj.load()
-            let link = try obj.program("count_kprobe_multi").attachKprobeMulti(["ksys_read"], cookies: [0])
-            link.detach()
-            return (true, nil)
+            var last: BPFError? = nil
+            for f in probeFunctions {
+                do {
+                    try obj.program("count_kprobe_multi").attachKprobeMulti([f], cookies: [0]).detach()
+                    return (true, nil)
+                } catch let e as BPFError { last = e }
+            }
+            throw last!
         } catch let e as BPFError {
             return (false, "kprobe.multi refused (\(e.errnoText)); needs Linux 5.18+ with CONFIG_FPROBE")
         } catch {

@@ -19,6 +19,21 @@ public enum Interrupt {
             sigaction(sig, &sa, nil)
         }
         Glibc.signal(SIGPIPE, SIG_IGN)
+        raiseFileLimit()
+    }
+
+    /// One kprobe is one perf event fd (plus its link): hundreds of functions
+    /// need more than the usual soft limit of 1024 open files.
+    public static func raiseFileLimit() {
+        let resource = Int32(RLIMIT_NOFILE.rawValue)
+        var rl = rlimit()
+        guard getrlimit(resource, &rl) == 0 else { return }
+        let want: rlim_t = 1 << 20 // fs.nr_open's default; root may raise the hard limit to it
+        var raised = rlimit(rlim_cur: max(rl.rlim_max, want), rlim_max: max(rl.rlim_max, want))
+        if setrlimit(resource, &raised) != 0 {
+            rl.rlim_cur = rl.rlim_max
+            setrlimit(resource, &rl)
+        }
     }
 
     static func raise(_ s: Int32) { flag.pointee = s }

@@ -44,7 +44,8 @@ public final class Tracker {
 
     /// Starts following syscalls (phases) and interrupt context.
     public func attachPhases() throws {
-        for name in ["phase_enter", "phase_exit", "softirq_entry", "softirq_exit", "hardirq_entry", "hardirq_exit"] {
+        // Exits before entries: an entry seen without its exit would leave a CPU "in irq" for good.
+        for name in ["phase_exit", "phase_enter", "softirq_exit", "hardirq_exit", "softirq_entry", "hardirq_entry"] {
             links.append(try object.program(name).attach())
         }
     }
