@@ -47,6 +47,20 @@ public enum CompareReport {
             }
         }
 
+        // The article's functions, per dial and per syscall: fixed-per-dial figures show exactly.
+        if r.mode == .functions {
+            o += section("The article's functions: calls per dial, by the syscall they ran under")
+            o += pad("FUNCTION", 26) + pad("PROTO", 6) + pad("SYSCALL", 12) + lpad("PER DIAL", 9) + lpad("IN IRQ", 8) + "\n"
+            for f in keyFunctions {
+                for run in [tcp, udp].compactMap({ $0 }) {
+                    for ph in run.phases {
+                        guard let h = ph.functions.first(where: { $0.function == f }) else { continue }
+                        o += pad(f, 26) + pad(run.proto.rawValue, 6) + pad(ph.phase, 12) + lpad(f2(h.perDial), 9) + lpad("\(h.inInterrupt)", 8) + "\n"
+                    }
+                }
+            }
+        }
+
         // (d) stacks
         if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && ($0.functions.first == "__tcp_transmit_skb" || $0.functions.contains("tcp_connect")) }) {
             o += section("TCP connect: the first transmit's kernel stack (at \(s.target))")
@@ -87,6 +101,10 @@ public enum CompareReport {
         o += "\n"
         return o
     }
+
+    /// The functions the article names (and their current kernel names).
+    static let keyFunctions = ["tcp_v4_connect", "tcp_connect", "__tcp_transmit_skb", "tcp_transmit_skb", "ip4_datagram_connect",
+                               "udp_sendmsg", "ip_send_skb", "udp_recvmsg", "__skb_recv_udp", "tcp_sendmsg", "tcp_recvmsg", "tcp_close", "udp_destroy_sock"]
 
     static func phases(_ run: ProtocolRun?, _ mode: CompareMode) -> [PhaseFunctions] {
         guard let run else { return [] }
