@@ -66,7 +66,11 @@ struct FunccountCommand: ParsableCommand {
             o.pid = pid
             o.command = passthroughCommand
             o.backend = try parseBackend(backend)
+            let t0 = Date()
             let session = try FunccountSession(o)
+            if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
+                eprint(String(format: "kpath: timing: start to tracing %.3f s", Date().timeIntervalSince(t0)))
+            }
             let r = session.counter.report
             eprint("Tracing \(r.attachedCount) functions for \"\(session.patterns.joined(separator: ","))\"... Hit Ctrl-C to end.")
             if let s = r.skippedSummary { eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))") }
@@ -97,7 +101,11 @@ struct FunccountCommand: ParsableCommand {
                 printTable(try session.counts())
             }
             eprint("Detaching...")
-            _ = session.stop()
+            let detach = session.stop()
+            if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
+                eprint(String(format: "kpath: timing: backend %@ attach %.3f s (%d functions, %d links), detach %.3f s",
+                              r.backend.rawValue, r.seconds, r.attachedCount, r.links, detach))
+            }
         }
     }
 
