@@ -64,7 +64,7 @@ final class DoctorHostTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("  kprobes: boot a kernel with CONFIG_KPROBES=y"), r.stdout)
         XCTAssertTrue(r.stdout.contains("  lockdown integrity: function tracing is refused; kpath compare runs in tracepoint mode"), r.stdout)
         // Values line up in one column.
-        let starts = Set(r.stdout.split(separator: "\n").prefix(while: { !$0.isEmpty })
+        let starts = Set(r.stdout.split(separator: "\n", omittingEmptySubsequences: false).prefix(while: { !$0.isEmpty })
             .compactMap { l in l.range(of: ": ").map { r in l[r.upperBound...].prefix(while: { $0 == " " }).count + l.distance(from: l.startIndex, to: r.upperBound) } })
         XCTAssertEqual(starts.count, 1, "values aligned:\n\(r.stdout)")
     }
