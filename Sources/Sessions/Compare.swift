@@ -156,7 +156,7 @@ public final class CompareSession {
         }
 
         let dialPackets = attribute(packets.packets, serverPort: port, clientPID: client.pid, serverPID: server.pid,
-                                    start: pktStart, recorder: packets)
+                                    start: pktStart, recorder: packets, clientSyscalls: probes.intervals(pid: client.pid))
         let stacks = probes.samples(clientPID: client.pid, serverPID: server.pid)
         let sys = probes.syscalls(pid: client.pid)
         return ProtocolRun(proto: proto, dials: options.count, serverPort: port, clientPID: client.pid, serverPID: server.pid,
@@ -168,8 +168,11 @@ public final class CompareSession {
     }
 
     /// Packets belong to a dial by the client's port (the one that is not the
-    /// server's), never by the task that happened to be running.
-    func attribute(_ pkts: [Packet], serverPort: UInt16, clientPID: Int32, serverPID: Int32, start: UInt64, recorder: PacketRecorder) -> [DialPacket] {
+    /// server's), never by the task that happened to be running; and to the
+    /// client's syscall whose time interval holds them (on loopback the peer's
+    /// replies may run on another CPU or task while the client waits in connect).
+    func attribute(_ pkts: [Packet], serverPort: UInt16, clientPID: Int32, serverPID: Int32, start: UInt64, recorder: PacketRecorder,
+                   clientSyscalls: [(enter: UInt64, exit: UInt64, phase: String)]) -> [DialPacket] {
         var dialOfPort: [UInt16: Int] = [:]
         var out: [DialPacket] = []
         for p in pkts.sorted(by: { $0.ns < $1.ns }) {
@@ -177,7 +180,11 @@ public final class CompareSession {
             let clientPort = fromServer ? p.destinationPort : p.sourcePort
             let dial = dialOfPort[clientPort] ?? { let d = dialOfPort.count + 1; dialOfPort[clientPort] = d; return d }()
             let task = p.tgid == UInt32(clientPID) ? "client" : p.tgid == UInt32(serverPID) ? "server" : p.comm
-            out.append(DialPacket(dial: dial, phase: p.phase.description, sender: fromServer ? "server" : "client", task: task,
+            // Other threads' long waits (futex, poll) also hold the packet: prefer the dial's own calls.
+            let holding = clientSyscalls.filter { $0.enter <= p.ns && p.ns <= $0.exit }
+            let during = (holding.first { $0.phase != "other" } ?? holding.first)?.phase
+                ?? (p.tgid == UInt32(clientPID) ? p.phase.description : "between syscalls")
+            out.append(DialPacket(dial: dial, phase: during, sender: fromServer ? "server" : "client", task: task,
                                   inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
                                   stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : []))

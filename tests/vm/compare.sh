@@ -10,7 +10,7 @@ check "compare tcp udp --count 20 --json runs in function mode" t_compare_json
 t_claims_held() {
 	n=$(grep -c '"status" : "held"' /tmp/cmp.json)
 	echo "held: $n"
-	grep -B1 -A3 '"status" : "\(not-held\|unknown\)"' /tmp/cmp.json | grep -E '"(id|evidence)"'
+	grep -B2 -A3 -E '"status" : "(not-held|unknown)"' /tmp/cmp.json
 	[ "$n" -eq 11 ]
 }
 check "compare: all 11 claims held" t_claims_held
