@@ -56,7 +56,14 @@ struct FunccountCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if list {
-                let fns = try FunctionCatalog.load().match(splitPatterns(patterns), regex: regexp)
+                let t0 = Date()
+                let kallsyms = try Kallsyms.load()
+                let t1 = Date()
+                let fns = try FunctionCatalog.load(kallsyms: kallsyms).match(splitPatterns(patterns), regex: regexp)
+                if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
+                    eprint(String(format: "kpath: timing: kallsyms %d symbols in %.1f ms, catalog and match %.1f ms",
+                                  kallsyms.symbols.count, t1.timeIntervalSince(t0) * 1000, Date().timeIntervalSince(t1) * 1000))
+                }
                 out(fns.joined(separator: "\n") + "\n")
                 return
             }
