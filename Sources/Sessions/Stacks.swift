@@ -74,6 +74,11 @@ public struct KernelStack: Codable, Sendable, Equatable {
         try c.encodeIfPresent(stackError, forKey: .stackError)
     }
 
+    /// Whether the stack itself shows interrupt entry (softirq or hardirq
+    /// frames): a cross-check of `softirq`, which the BPF side keeps from the
+    /// irq tracepoints.
+    public var showsInterrupt: Bool { frames.contains { StackFrames.isInterruptEntry(StackFrames.name($0)) } }
+
     /// Whether `function` is on this stack (by name).
     public func contains(_ function: String) -> Bool { frames.contains { StackFrames.name($0) == function } }
 
@@ -124,6 +129,14 @@ public enum StackFrames {
         if let sp = frame.firstIndex(of: " ") { return n + frame[sp...] }
         return n
     }
+
+    /// Frames that mean "an interrupt runs on top of the task here".
+    public static func isInterruptEntry(_ name: String) -> Bool {
+        interruptEntries.contains(name) || name.hasPrefix("asm_sysvec_") || name.hasPrefix("sysvec_")
+    }
+    static let interruptEntries: Set<String> = ["__do_softirq", "handle_softirqs", "do_softirq", "do_softirq.part.0",
+                                                "__irq_exit_rcu", "irq_exit_rcu", "asm_common_interrupt", "common_interrupt",
+                                                "run_ksoftirqd"]
 
     /// Frames of tracing machinery above the traced event at a tracepoint
     /// (the stack is taken inside the perf/BPF glue that called the program).
@@ -449,6 +462,7 @@ public final class StacksSession {
             try tracker.track(pid: p)
         }
         try tracker.attachPhases()
+        Self.resetInterruptDepth(tracker)
         var co = o.collector
         co.events = o.events
         collector = try StackCollector(targets: resolved, backend: backend, tracker: tracker, options: co)
@@ -456,6 +470,17 @@ public final class StacksSession {
         var sym = StackSymbolizer(kallsyms: ks, targets: collector.targets)
         sym.trimGlue = !o.keepGlue
         symbolizer = sym
+    }
+
+    /// Zeroes the per-CPU interrupt depth once the phase programs are attached.
+    /// They attach one by one (softirq_entry before softirq_exit): a softirq
+    /// that enters between the two attaches is never seen leaving, and its
+    /// CPU would count as "in softirq" for the whole run (seen on the 6.1 VM,
+    /// where attaching is slow). An exit seen after the reset stays at 0.
+    static func resetInterruptDepth(_ tracker: Tracker) {
+        if let m = try? tracker.object.map("kp_irq_depth") {
+            try? m.updatePerCPU(key: UInt32(0), value: UInt32(0))
+        }
     }
 
     /// Starts the command held; with `toStderr`, its stdout is a copy of our

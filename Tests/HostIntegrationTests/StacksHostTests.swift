@@ -37,18 +37,19 @@ final class StacksHostTests: XCTestCase {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        var outData = Data(), errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box(), errBox = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(20_000) }
         if p.isRunning { p.interrupt(); usleep(500_000); if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         p.waitUntilExit()
         group.wait()
-        return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Run(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self), stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 
     /// An echo server on 127.0.0.1 inside this test process (not traced when
@@ -336,6 +337,9 @@ final class StacksHostTests: XCTestCase {
         XCTAssertEqual(syn.frames.first.map(StackFrames.name), session.kallsyms.name(syn.addresses[0]))
         XCTAssertGreaterThan(syn.firstNs, 0)
         XCTAssertTrue(stacks.contains { $0.softirq && $0.phase == .connect }, "the SYN-ACK leaves in softirq on the client's stack: \(stacks.map { ($0.functions.prefix(6), $0.softirq) })")
+        for s in stacks {
+            XCTAssertEqual(s.softirq, s.showsInterrupt, "the BPF side's softirq flag agrees with the stack: \(s.functions)")
+        }
         let write = try XCTUnwrap(stacks.first { $0.phase == .send && !$0.softirq })
         XCTAssertGreaterThan(write.firstNs, syn.firstNs, "first_ns orders the hits")
         XCTAssertTrue(session.losses().isEmpty)
