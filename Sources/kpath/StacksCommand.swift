@@ -82,7 +82,6 @@ struct StacksCommand: ParsableCommand {
                 eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))")
             }
             try session.releaseCommand()
-            let started = Date()
             waitUntil(duration, stop: { session.child.map { !$0.isRunning } ?? false })
             if Interrupt.requested && !json && !folded { out("\n") }
             let stacks = try session.stacks()
@@ -103,7 +102,6 @@ struct StacksCommand: ParsableCommand {
                 try AtomicFile.write(FlameGraph.svg(folded: folded, title: title), to: path)
                 eprint("kpath: wrote \(path) (\(folded.lines.count) stacks, \(folded.total) samples)")
             }
-            _ = started
             for line in StackReport.lossLines(losses) { eprint(line) }
             eprint("Detaching...")
             session.stop()
