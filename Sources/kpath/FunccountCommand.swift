@@ -46,10 +46,9 @@ struct FunccountCommand: ParsableCommand {
 
     func validate() throws {
         if patterns.isEmpty { throw ValidationError("give at least one function pattern, e.g. 'tcp_*'") }
-        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
+        try validateDuration(duration)
         if let i = interval, !(i > 0) { throw ValidationError("-i/--interval must be a positive number of seconds, got \(i)") }
-        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
-        if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+        try validateTarget(pid: pid)
         _ = try parseBackend(backend)
     }
 
@@ -117,9 +116,7 @@ struct FunccountCommand: ParsableCommand {
     }
 
     private func printTable(_ counts: [FunctionCount]) {
-        if timestamp { out(kpathTimestamp() + "\n") }
+        if timestamp { out(clockTime() + "\n") }
         out(FunccountTable.render(counts))
     }
 }
-
-func kpathTimestamp() -> String { timestamp() }

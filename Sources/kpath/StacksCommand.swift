@@ -57,10 +57,9 @@ struct StacksCommand: ParsableCommand {
 
     func validate() throws {
         if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
-        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
+        try validateDuration(duration)
         if let l = limit, l <= 0 { throw ValidationError("--limit must be a positive number of stacks, got \(l)") }
-        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
-        if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+        try validateTarget(pid: pid)
         if folded && json { throw ValidationError("use either --folded or --json, not both") }
         _ = try parseBackend(backend)
     }

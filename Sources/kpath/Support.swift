@@ -30,12 +30,38 @@ func oneLine(_ error: Error) -> String {
 }
 
 func eprint(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    writeAll(2, s + "\n")
 }
 
-/// Writes stdout unbuffered enough for pipes (tables appear as they are printed).
-func out(_ s: String) {
-    FileHandle.standardOutput.write(Data(s.utf8))
+/// Writes to stdout as it goes (tables appear as they are printed); false once
+/// stdout is gone (EPIPE: `| head`), which callers may take as a cue to stop.
+@discardableResult
+func out(_ s: String) -> Bool { writeAll(1, s) }
+
+/// write(2) until done: FileHandle.write traps on EPIPE, a plain write returns it.
+@discardableResult
+func writeAll(_ fd: Int32, _ s: String) -> Bool {
+    var bytes = Array(s.utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        off += n
+    }
+    return true
+}
+
+/// The checks every tracing command makes of -p and `-- COMMAND`.
+func validateTarget(pid: Int32?) throws {
+    if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
+    if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+}
+
+func validateDuration(_ d: Double?) throws {
+    if let d, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
 }
 
 func parseBackend(_ s: String?) throws -> Backend? {
@@ -55,7 +81,7 @@ func waitUntil(_ deadline: Double?, stop: () -> Bool) {
     }
 }
 
-func timestamp() -> String {
+func clockTime() -> String {
     let f = DateFormatter()
     f.dateFormat = "HH:mm:ss"
     return f.string(from: Date())

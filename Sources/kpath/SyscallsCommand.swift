@@ -45,8 +45,7 @@ struct SyscallsCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
-        if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+        try validateTarget(pid: pid)
         if !(1...64).contains(stringLimit) { throw ValidationError("-s must be between 1 and 64 (kpath records at most 64 bytes of a buffer), got \(stringLimit)") }
     }
 
@@ -73,7 +72,7 @@ struct SyscallsCommand: ParsableCommand {
                 guard !json, !records.isEmpty, !closedOutput else { return }
                 var text = ""
                 for r in records { text += stream.line(r) + "\n" }
-                closedOutput = !writeStdout(text)
+                closedOutput = !out(text)
             }
             if let p = pid { eprint("kpath: Process \(p) attached") }
             try session.releaseCommand()
@@ -90,29 +89,13 @@ struct SyscallsCommand: ParsableCommand {
                 eprint(session.targetAlive ? "kpath: Process \(p) detached" : "kpath: Process \(p) is gone")
             }
             if json {
-                _ = writeStdout(try StraceFormat.json(session.result(exitStatus: exitStatus), options) + "\n")
+                _ = out(try StraceFormat.json(session.result(exitStatus: exitStatus), options) + "\n")
             } else if let c = session.child, let s = exitStatus, !closedOutput {
-                _ = writeStdout(stream.exited(pid: c.pid, status: s) + "\n")
+                _ = out(stream.exited(pid: c.pid, status: s) + "\n")
             }
             if let msg = StraceFormat.lostMessage(session.collector.lost) { eprint(msg) }
         }
         // Like strace: the traced command's exit status is ours.
         if let s = exitStatus, s != 0 { throw ExitCode(s) }
     }
-}
-
-/// Writes all of `s` to stdout; false once stdout is gone (EPIPE: `| head`),
-/// which ends tracing quietly instead of trapping.
-private func writeStdout(_ s: String) -> Bool {
-    var bytes = Array(s.utf8)
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + off, $0.count - off) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return false
-        }
-        off += n
-    }
-    return true
 }

@@ -45,10 +45,9 @@ struct TraceCommand: ParsableCommand {
 
     func validate() throws {
         if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
-        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
+        try validateDuration(duration)
         if let m = maxEvents, m <= 0 { throw ValidationError("-M/--max-events must be a positive number, got \(m)") }
-        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
-        if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
+        try validateTarget(pid: pid)
         _ = try parseBackend(backend)
     }
 
