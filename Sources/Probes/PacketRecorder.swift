@@ -36,16 +36,15 @@ public final class PacketRecorder {
     private let object: BPFObject
     private var link: BPFLink?
     private var ring: BPFRingBuffer?
+    private let wantStacks: Bool
     public private(set) var packets: [Packet] = []
 
     public init(tracker: Tracker, port: UInt16 = 0, stacks: Bool = true) throws {
         object = try BPFObject(name: "packets", bytes: BPFObjects.bytes(.packets))
+        wantStacks = stacks
         try tracker.share(into: object)
         try object.load()
-        var cfg = kp_packet_config()
-        cfg.port = port
-        cfg.want_stacks = stacks ? 1 : 0
-        try object.map("pkt_config").update(key: UInt32(0), value: cfg)
+        try setPort(port)
         ring = try BPFRingBuffer(map: try object.map("packet_events")) { [weak self] bytes in
             guard bytes.count >= MemoryLayout<kp_packet_event>.size else { return }
             let e = bytes.loadUnaligned(as: kp_packet_event.self)
@@ -58,7 +57,7 @@ public final class PacketRecorder {
     public func setPort(_ port: UInt16) throws {
         var cfg = kp_packet_config()
         cfg.port = port
-        cfg.want_stacks = 1
+        cfg.want_stacks = wantStacks ? 1 : 0
         try object.map("pkt_config").update(key: UInt32(0), value: cfg)
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The article's claims, judged from the values of a compare run. A claim is
 /// "held" only with evidence in hand; where this kernel or mode cannot show
 /// it, it is "unknown" and says why.
@@ -194,5 +196,3 @@ public enum Claims {
 
     static func fmt(_ d: Double) -> String { String(format: "%.2f", d) }
 }
-
-import Foundation

@@ -155,10 +155,10 @@ public final class CompareSession {
             }
         }
 
-        let dialPackets = attribute(packets.packets, serverPort: port, clientPID: client.pid, serverPID: server.pid,
-                                    start: pktStart, recorder: packets, clientSyscalls: probes.intervals(pid: client.pid))
-        let stacks = probes.samples(clientPID: client.pid, serverPID: server.pid)
         let sys = probes.syscalls(pid: client.pid)
+        let dialPackets = attribute(packets.packets, serverPort: port, clientPID: client.pid, serverPID: server.pid,
+                                    start: pktStart, recorder: packets, clientSyscalls: sys.intervals)
+        let stacks = probes.samples(clientPID: client.pid, serverPID: server.pid)
         return ProtocolRun(proto: proto, dials: options.count, serverPort: port, clientPID: client.pid, serverPID: server.pid,
                            clientExit: clientExit, functionsAttached: counter?.report.attachedCount ?? 0,
                            functionsSkipped: counter?.report.skipped.count ?? 0, phases: phases,
@@ -211,17 +211,8 @@ public final class CompareSession {
     /// A UDP client against a socket kpath holds and never answers: its read
     /// must end in the article's "i/o timeout".
     func deadlineProbe(tracker: Tracker, probes: CompareProbes) throws -> Claims.DeadlineProbe {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw SessionError.badArgument("cannot open a UDP socket for the deadline probe") }
+        let (fd, port) = try bindLoopback(.udp)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        let port = UInt16(bigEndian: addr.sin_port)
         let dir = try TempDir()
         let log = dir.path + "/deadline.log"
         let client = try HeldProcess(executable: HeldProcess.selfExecutable,
@@ -244,18 +235,24 @@ func monotonicNs() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-/// A free port on 127.0.0.1 for `proto` (bound, read, released).
-func freeLoopbackPort(_ proto: Proto) throws -> UInt16 {
+/// A socket bound to 127.0.0.1 on a port the kernel picks, and that port.
+func bindLoopback(_ proto: Proto) throws -> (fd: Int32, port: UInt16) {
     let fd = socket(AF_INET, Int32(proto == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
     guard fd >= 0 else { throw SessionError.badArgument("cannot open a socket: \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return UInt16(bigEndian: addr.sin_port)
+    return (fd, UInt16(bigEndian: addr.sin_port))
+}
+
+/// A free port on 127.0.0.1 for `proto` (bound, read, released).
+func freeLoopbackPort(_ proto: Proto) throws -> UInt16 {
+    let (fd, port) = try bindLoopback(proto)
+    close(fd)
+    return port
 }
 
 func readLines(_ path: String) -> [String] {

@@ -50,18 +50,16 @@ final class CompareProbes {
         return out.sorted { ($0.firstNs, $0.target) < ($1.firstNs, $1.target) }
     }
 
-    /// The syscalls of one process as time intervals with their phase name, in order.
-    func intervals(pid: Int32) -> [(enter: UInt64, exit: UInt64, phase: String)] {
-        _ = syscalls.drain()
-        let phaseOf = Dictionary(Tracker.phaseOfSyscall.map { ($0.0, Phase(rawValue: Int($0.1.rawValue)) ?? .other) }, uniquingKeysWith: { a, _ in a })
-        return syscalls.records(pids: [pid]).filter { $0.exitNs > 0 }.sorted { $0.enterNs < $1.enterNs }
-            .map { (UInt64($0.enterNs), UInt64($0.exitNs), (phaseOf[$0.name] ?? .other).description) }
-    }
+    static let phaseOf = Dictionary(Tracker.phaseOfSyscall.map { ($0.0, Phase(rawValue: Int($0.1.rawValue)) ?? .other) },
+                                    uniquingKeysWith: { a, _ in a })
 
-    /// The strace lines and syscall names of one process, in order.
-    func syscalls(pid: Int32) -> (lines: [String], names: [String]) {
+    /// One process's syscalls, in order: strace lines, names, and the finished
+    /// calls as time intervals with their phase (to place packets in).
+    func syscalls(pid: Int32) -> (lines: [String], names: [String], intervals: [(enter: UInt64, exit: UInt64, phase: String)]) {
         _ = syscalls.drain()
         let recs = syscalls.records(pids: [pid]).sorted { $0.enterNs < $1.enterNs }
-        return (recs.map { Strace.line($0, Strace.Options(align: false)) }, recs.map(\.name))
+        let intervals = recs.filter { $0.exitNs > 0 }
+            .map { ($0.enterNs, $0.exitNs, (Self.phaseOf[$0.name] ?? .other).description) }
+        return (recs.map { Strace.line($0, Strace.Options(align: false)) }, recs.map(\.name), intervals)
     }
 }
