@@ -93,17 +93,7 @@ t_bad_inputs() {
 check "funccount bad inputs: one-line errors, non-zero exit" t_bad_inputs
 
 t_nothing_left() {
-	kpath funccount 'tcp_*' >/dev/null 2>&1 &
-	p=$!
-	sleep 3
-	kill -INT $p
-	wait $p
-	n=$(grep -c . /sys/kernel/tracing/enabled_functions 2>/dev/null)
-	k=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null)
-	n=${n:-0}
-	k=${k:-0}
-	echo "enabled_functions=$n kprobe_events=$k"
-	[ "$n" = 0 ] && [ "$k" = 0 ]
+	sigint_leaves_nothing 3 kpath funccount 'tcp_*'
 }
 check "funccount leaves no probe attached after SIGINT" t_nothing_left
 

@@ -58,6 +58,24 @@ stop_server() {
 	wait "$server_pid" 2>/dev/null
 }
 
+# sigint_leaves_nothing SECONDS COMMAND...: runs COMMAND, sends it SIGINT after
+# SECONDS, then expects no function probe left behind in tracefs.
+sigint_leaves_nothing() {
+	secs=$1
+	shift
+	"$@" >/dev/null 2>&1 &
+	p=$!
+	sleep "$secs"
+	kill -INT $p
+	wait $p
+	n=$(grep -c . /sys/kernel/tracing/enabled_functions 2>/dev/null)
+	k=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null)
+	n=${n:-0}
+	k=${k:-0}
+	echo "enabled_functions=$n kprobe_events=$k"
+	[ "$n" = 0 ] && [ "$k" = 0 ]
+}
+
 summary() {
 	echo "vm $(uname -r): $pass passed, $fail failed"
 	[ -n "$failed_names" ] && echo "failed:$failed_names"

@@ -119,17 +119,7 @@ t_st_bad() {
 check "stacks/trace bad targets: one-line errors" t_st_bad
 
 t_st_nothing_left() {
-	kpath stacks 'tcp_*' >/dev/null 2>&1 &
-	p=$!
-	sleep 4
-	kill -INT $p
-	wait $p
-	n=$(grep -c . /sys/kernel/tracing/enabled_functions 2>/dev/null)
-	k=$(grep -c . /sys/kernel/tracing/kprobe_events 2>/dev/null)
-	n=${n:-0}
-	k=${k:-0}
-	echo "enabled_functions=$n kprobe_events=$k"
-	[ "$n" = 0 ] && [ "$k" = 0 ]
+	sigint_leaves_nothing 4 kpath stacks 'tcp_*'
 }
 check "stacks leaves no probe attached after SIGINT" t_st_nothing_left
 
