@@ -48,24 +48,30 @@ public struct BackendSupport: Codable, Sendable {
     /// Why each missing backend is missing.
     public var reasons: [String: String]
 
-    nonisolated(unsafe) private static var cached: BackendSupport?
+    nonisolated(unsafe) private static var cachedMulti: (Bool, String?)?
+    nonisolated(unsafe) private static var cachedFentry: (Bool, String?)?
 
-    public static func detect(features: KernelFeatures = .detect()) -> BackendSupport {
-        if let c = cached { return c }
+    /// Tries the backends. fentry is tried only when `probeFentry` is set or no
+    /// kprobe backend works: it is the slowest to try (a trampoline attach and
+    /// detach) and never chosen over a kprobe backend.
+    public static func detect(features: KernelFeatures = .detect(), probeFentry: Bool = true) -> BackendSupport {
         var s = BackendSupport(kprobe: false, kprobeMulti: false, fentry: false, reasons: [:])
         if let why = features.kprobesUnavailableReason {
             s.reasons[Backend.kprobe.rawValue] = why
             s.reasons[Backend.kprobeMulti.rawValue] = why
         } else {
             s.kprobe = true
-            (s.kprobeMulti, s.reasons[Backend.kprobeMulti.rawValue]) = probeKprobeMulti()
+            if cachedMulti == nil { cachedMulti = probeKprobeMulti() }
+            (s.kprobeMulti, s.reasons[Backend.kprobeMulti.rawValue]) = cachedMulti!
         }
         if !features.btf {
             s.reasons[Backend.fentry.rawValue] = "no kernel BTF (/sys/kernel/btf/vmlinux)"
+        } else if probeFentry || !s.kprobe {
+            if cachedFentry == nil { cachedFentry = Self.probeFentry() }
+            (s.fentry, s.reasons[Backend.fentry.rawValue]) = cachedFentry!
         } else {
-            (s.fentry, s.reasons[Backend.fentry.rawValue]) = probeFentry()
+            s.reasons[Backend.fentry.rawValue] = "not tried: a kprobe backend is available"
         }
-        cached = s
         return s
     }
 

@@ -50,7 +50,7 @@ public final class CompareSession {
         } else if let forced = o.backend {
             backend = try Preflight.functionBackend(forced: forced, features: features)
             modeReason = nil
-        } else if let best = BackendSupport.detect(features: features).best {
+        } else if let best = BackendSupport.detect(features: features, probeFentry: false).best {
             backend = best
             modeReason = nil
         } else {

@@ -16,7 +16,7 @@ final class CompareProbes {
         var targets: [TraceTarget] = []
         var stackBackend: Backend? = nil
         if mode == .functions, let catalog {
-            let support = BackendSupport.detect()
+            let support = BackendSupport.detect(probeFentry: false)
             // The stack program has kprobe and kprobe.multi variants only.
             stackBackend = backend == .fentry ? (support.kprobeMulti ? .kprobeMulti : support.kprobe ? .kprobe : nil) : backend
             if stackBackend != nil {

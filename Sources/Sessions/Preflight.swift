@@ -16,7 +16,7 @@ public enum Preflight {
 
     /// The function backend to use: the forced one if available, else the best.
     public static func functionBackend(forced: Backend?, features: KernelFeatures) throws -> Backend {
-        let support = BackendSupport.detect(features: features)
+        let support = BackendSupport.detect(features: features, probeFentry: forced == .fentry)
         if let b = forced {
             guard support.supports(b) else {
                 throw ProbeError.backendUnavailable(b, reason: support.reasons[b.rawValue] ?? "not supported")

@@ -508,7 +508,7 @@ public final class StacksSession {
             throw ProbeError.backendUnavailable(f, reason: "kernel stacks at functions are taken through kprobes; use kprobe-multi or kprobe")
         }
         if let f = forced { return try Preflight.functionBackend(forced: f, features: features) }
-        let support = BackendSupport.detect(features: features)
+        let support = BackendSupport.detect(features: features, probeFentry: false)
         if support.kprobeMulti { return .kprobeMulti }
         if support.kprobe { return .kprobe }
         throw ProbeError.kprobesUnavailable(reason: features.kprobesUnavailableReason
