@@ -1,8 +1,7 @@
 /* phases: who is traced and which syscall each traced thread is inside.
  * sys_enter/sys_exit keep kp_thread_phase; fork follows children of traced
- * processes; softirq/irq entry/exit keep a per-CPU depth so that probes can
- * tell work done in interrupt context on top of a task (loopback receive runs
- * in softirq on the sender's stack) from the task's own work. */
+ * processes. Interrupt context is read from preempt_count (common.bpf.h), or,
+ * in the KP_IRQ_FROM_TRACEPOINTS build, counted by the irq tracepoints below. */
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -58,6 +57,7 @@ int follow_fork(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+#ifdef KP_IRQ_FROM_TRACEPOINTS
 static __always_inline int irq_depth_add(int delta)
 {
 	__u32 zero = 0, *d = bpf_map_lookup_elem(&kp_irq_depth, &zero);
@@ -82,3 +82,4 @@ int hardirq_entry(void *ctx) { return irq_depth_add(1); }
 
 SEC("tracepoint/irq/irq_handler_exit")
 int hardirq_exit(void *ctx) { return irq_depth_add(-1); }
+#endif

@@ -15,9 +15,18 @@ public enum BPFObjectName: String, CaseIterable, Sendable {
 }
 
 public enum BPFObjects {
-    /// The ELF bytes of one embedded object.
+    /// True when this kernel cannot resolve the per-CPU preempt count (no
+    /// CONFIG_KALLSYMS_ALL: data symbols are missing from /proc/kallsyms), so
+    /// the objects built with KP_IRQ_FROM_TRACEPOINTS are used.
+    public static let irqFromTracepoints: Bool = {
+        guard let data = FileManager.default.contents(atPath: "/proc/kallsyms") else { return true }
+        return data.range(of: Data(" __preempt_count\n".utf8)) == nil && data.range(of: Data(" pcpu_hot\n".utf8)) == nil
+    }()
+
+    /// The ELF bytes of one embedded object, in the build this kernel needs.
     public static func bytes(_ name: BPFObjectName) -> [UInt8] {
-        guard let b64 = EmbeddedBPF.objects[name.rawValue], let data = Data(base64Encoded: b64) else {
+        let key = name.rawValue + (irqFromTracepoints ? ".irqtp" : "")
+        guard let b64 = EmbeddedBPF.objects[key], let data = Data(base64Encoded: b64) else {
             fatalError("BPF object \(name.rawValue) was not embedded at build time")
         }
         return [UInt8](data)

@@ -13,7 +13,9 @@ public final class Tracker {
     private var links: [BPFLink] = []
 
     /// Maps every object shares with this one (bpf/include/common.bpf.h).
-    public static let sharedMaps = ["kp_config", "kp_tracked", "kp_thread_phase", "kp_irq_depth", "kp_lost"]
+    public static var sharedMaps: [String] {
+        ["kp_config", "kp_tracked", "kp_thread_phase", "kp_lost"] + (BPFObjects.irqFromTracepoints ? ["kp_irq_depth"] : [])
+    }
 
     public init() throws {
         object = try BPFObject(name: "phases", bytes: BPFObjects.bytes(.phases))
@@ -42,11 +44,19 @@ public final class Tracker {
         try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(role.rawValue))
     }
 
-    /// Starts following syscalls (phases) and interrupt context.
+    /// Starts following syscalls (phases), and interrupt context where the
+    /// kernel's preempt count cannot be read (BPFObjects.irqFromTracepoints).
     public func attachPhases() throws {
-        // Exits before entries: an entry seen without its exit would leave a CPU "in irq" for good.
-        for name in ["phase_exit", "phase_enter", "softirq_exit", "hardirq_exit", "softirq_entry", "hardirq_entry"] {
+        // Exits before entries: a thread or CPU is never left marked inside
+        // a syscall or interrupt it has left.
+        var names = ["phase_exit", "phase_enter"]
+        if BPFObjects.irqFromTracepoints { names += ["softirq_exit", "hardirq_exit", "softirq_entry", "hardirq_entry"] }
+        for name in names {
             links.append(try object.program(name).attach())
+        }
+        if BPFObjects.irqFromTracepoints {
+            // A softirq running while its exit was being attached left its CPU at depth 1.
+            try object.map("kp_irq_depth").updatePerCPU(key: UInt32(0), value: UInt32(0))
         }
     }
 

@@ -462,7 +462,6 @@ public final class StacksSession {
             try tracker.track(pid: p)
         }
         try tracker.attachPhases()
-        Self.resetInterruptDepth(tracker)
         var co = o.collector
         co.events = o.events
         collector = try StackCollector(targets: resolved, backend: backend, tracker: tracker, options: co)
@@ -470,17 +469,6 @@ public final class StacksSession {
         var sym = StackSymbolizer(kallsyms: ks, targets: collector.targets)
         sym.trimGlue = !o.keepGlue
         symbolizer = sym
-    }
-
-    /// Zeroes the per-CPU interrupt depth once the phase programs are attached.
-    /// They attach one by one (softirq_entry before softirq_exit): a softirq
-    /// that enters between the two attaches is never seen leaving, and its
-    /// CPU would count as "in softirq" for the whole run (seen on the 6.1 VM,
-    /// where attaching is slow). An exit seen after the reset stays at 0.
-    static func resetInterruptDepth(_ tracker: Tracker) {
-        if let m = try? tracker.object.map("kp_irq_depth") {
-            try? m.updatePerCPU(key: UInt32(0), value: UInt32(0))
-        }
     }
 
     /// Starts the command held; with `toStderr`, its stdout is a copy of our

@@ -88,10 +88,10 @@ struct DoctorReport: Codable {
     var exitCode: Int32
     var advice: [String]
 
-    /// The tracepoints kpath needs (syscalls, packets, stacks at softirqs).
+    /// The tracepoints kpath needs (syscalls, packets, stacks in tracepoint mode).
     static let neededTracepoints: [(String, String)] = [
         ("raw_syscalls", "sys_enter"), ("raw_syscalls", "sys_exit"), ("net", "net_dev_queue"),
-        ("skb", "skb_copy_datagram_iovec"), ("irq", "softirq_entry"),
+        ("skb", "skb_copy_datagram_iovec"),
     ]
 
     static func make(features f: KernelFeatures,

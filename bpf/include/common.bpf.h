@@ -29,12 +29,26 @@ struct {
 	__type(value, __u8);  /* enum kp_phase */
 } kp_thread_phase SEC(".maps");
 
+#ifdef KP_IRQ_FROM_TRACEPOINTS
+/* Kernels without CONFIG_KALLSYMS_ALL cannot resolve the per-CPU preempt
+ * count below: this build of each object counts irq:softirq_entry/exit and
+ * irq:irq_handler_entry/exit per CPU instead (phases.bpf.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32); /* softirq/hardirq nesting depth on this CPU */
 } kp_irq_depth SEC(".maps");
+#else
+/* x86's preempt_count is a per-CPU variable: __preempt_count up to 6.1 and
+ * again from 6.15, pcpu_hot.preempt_count from 6.2 to 6.14. Both are weak
+ * ksyms; CO-RE keeps the branch this kernel has. */
+extern int __preempt_count __ksym __weak;
+struct pcpu_hot {
+	int preempt_count;
+} __attribute__((preserve_access_index));
+extern struct pcpu_hot pcpu_hot __ksym __weak;
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -70,10 +84,27 @@ static __always_inline __u8 kp_phase(__u32 tid)
 	return p ? *p : KP_NONE;
 }
 
+/* Serving a softirq, in a hardirq or in an NMI, on top of the current task
+ * (loopback receive, the peer's reply). Bits of include/linux/preempt.h:
+ * SOFTIRQ_OFFSET (0x100; bh-disabled sections add 0x200 and do not count),
+ * HARDIRQ_MASK 0xf0000, NMI_MASK 0xf00000. Reading preempt_count keeps
+ * kpath off the irq tracepoints, whose enabling patches the softirq loop. */
 static __always_inline __u8 kp_in_irq(void)
 {
+#ifdef KP_IRQ_FROM_TRACEPOINTS
 	__u32 zero = 0, *d = bpf_map_lookup_elem(&kp_irq_depth, &zero);
 	return d && *d > 0;
+#else
+	int pc;
+
+	if (bpf_core_type_exists(struct pcpu_hot)) {
+		struct pcpu_hot *hot = bpf_this_cpu_ptr(&pcpu_hot);
+		pc = hot->preempt_count;
+	} else {
+		pc = *(int *)bpf_this_cpu_ptr(&__preempt_count);
+	}
+	return (pc & (0x100 | 0xf0000 | 0xf00000)) != 0;
+#endif
 }
 
 static __always_inline void kp_count_lost(__u32 kind)
