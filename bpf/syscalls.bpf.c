@@ -20,7 +20,9 @@ struct pending {
 	__s64 nr;
 	__u64 args[6];
 	__s32 len_in; /* *addrlen / *optlen / msg_namelen before the call */
-	__u32 pad;
+	__s32 path_len; /* bytes of path read at entry (without the NUL); 0: none */
+	/* The path a file call names, read at entry: execve's is gone by exit. */
+	char path[KP_DATA_MAX];
 };
 
 struct {
@@ -72,6 +74,41 @@ struct kp_iovec {
 #define NR_accept4 288
 #define NR_exit 60
 #define NR_exit_group 231
+/* calls that name a path (copied at entry) */
+#define NR_open 2
+#define NR_stat 4
+#define NR_lstat 6
+#define NR_access 21
+#define NR_execve 59
+#define NR_readlink 89
+#define NR_openat 257
+#define NR_newfstatat 262
+#define NR_readlinkat 267
+#define NR_faccessat 269
+#define NR_statx 332
+#define NR_faccessat2 439
+
+/* Which argument holds a path, or -1. */
+static __always_inline int path_arg(__s64 nr)
+{
+	switch (nr) {
+	case NR_open:
+	case NR_stat:
+	case NR_lstat:
+	case NR_access:
+	case NR_execve:
+	case NR_readlink:
+		return 0;
+	case NR_openat:
+	case NR_newfstatat:
+	case NR_readlinkat:
+	case NR_faccessat:
+	case NR_statx:
+	case NR_faccessat2:
+		return 1;
+	}
+	return -1;
+}
 
 static __always_inline __s32 read_len(__u64 ulenp)
 {
@@ -121,6 +158,11 @@ int syscall_enter(struct tp_sys_enter *ctx)
 	for (int i = 0; i < 6; i++)
 		p.args[i] = ctx->args[i];
 	p.len_in = -1;
+	int pa = path_arg(p.nr);
+	if (pa >= 0 && pa < 6 && p.args[pa]) {
+		long n = bpf_probe_read_user_str(p.path, sizeof(p.path), (void *)p.args[pa]);
+		p.path_len = n > 0 ? n - 1 : 0;
+	}
 	switch (p.nr) {
 	case NR_accept:
 	case NR_accept4:
@@ -294,6 +336,23 @@ int syscall_exit(struct tp_sys_exit *ctx)
 		break;
 	case NR_setsockopt:
 		copy_data(e, p->args[3], p->args[4]);
+		break;
+	case NR_open:
+	case NR_stat:
+	case NR_lstat:
+	case NR_access:
+	case NR_execve:
+	case NR_readlink:
+	case NR_openat:
+	case NR_newfstatat:
+	case NR_readlinkat:
+	case NR_faccessat:
+	case NR_statx:
+	case NR_faccessat2:
+		if (p->path_len > 0 && p->path_len <= KP_DATA_MAX) {
+			__builtin_memcpy(e->data, p->path, KP_DATA_MAX);
+			e->data_len = p->path_len;
+		}
 		break;
 	case NR_getsockopt:
 		if (ret == 0) {

@@ -657,6 +657,26 @@ public enum Strace {
         case "writev", "readv":
             let iov = r.name == "writev" || ok ? iovec(r, count: r.arg(2), sent: r.name == "writev", limit: limit) : pointer(r.arg(1))
             return [fd, iov, String(r.int(2))]
+        case "open":
+            return [path(r, r.arg(0)), openFlags(r.int(1))] + (r.int(1) & 0o100 != 0 ? [octal(r.arg(2))] : [])
+        case "openat":
+            return [dirfd(r.int(0)), path(r, r.arg(1)), openFlags(r.int(2))] + (r.int(2) & 0o100 != 0 ? [octal(r.arg(3))] : [])
+        case "stat", "lstat":
+            return [path(r, r.arg(0)), pointer(r.arg(1))]
+        case "newfstatat":
+            return [dirfd(r.int(0)), r.int(3) & 0x1000 != 0 && r.data.isEmpty ? "\"\"" : path(r, r.arg(1)), pointer(r.arg(2)), flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)]
+        case "statx":
+            return [dirfd(r.int(0)), path(r, r.arg(1)), flags(UInt64(UInt32(bitPattern: r.int(2))), atFlagNames), hex(r.arg(3)), pointer(r.arg(4))]
+        case "access":
+            return [path(r, r.arg(0)), accessMode(r.int(1))]
+        case "faccessat", "faccessat2":
+            return [dirfd(r.int(0)), path(r, r.arg(1)), accessMode(r.int(2))] + (r.name == "faccessat2" ? [flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)] : [])
+        case "execve":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2))]
+        case "readlink":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), String(r.arg(2))]
+        case "readlinkat":
+            return [dirfd(r.int(0)), path(r, r.arg(1)), pointer(r.arg(2)), String(r.arg(3))]
         case "close", "fsync", "dup":
             return [fd]
         case "exit", "exit_group":
@@ -677,6 +697,39 @@ public enum Strace {
     }
 
     static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+    static func octal(_ v: UInt64) -> String { "0" + String(v & 0o7777, radix: 8) }
+
+    /// A path argument as strace prints it (copied at entry, up to KP_DATA_MAX
+    /// bytes; `...` when it may go on), or the pointer when it could not be read.
+    static func path(_ r: SyscallRecord, _ p: UInt64) -> String {
+        if p == 0 { return "NULL" }
+        if r.data.isEmpty { return pointer(p) }
+        return "\"" + escape(r.data) + "\"" + (r.data.count >= Int(KP_DATA_MAX) - 1 ? "..." : "")
+    }
+
+    static func dirfd(_ fd: Int32) -> String { fd == -100 ? "AT_FDCWD" : String(fd) }
+
+    static let openFlagNames: [(UInt64, String)] = [
+        (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"),
+        (0o4000, "O_NONBLOCK"), (0o10000, "O_DSYNC"), (0o100000, "O_LARGEFILE"), (0o200000, "O_DIRECTORY"),
+        (0o400000, "O_NOFOLLOW"), (0o1000000, "O_NOATIME"), (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"),
+    ]
+    static let atFlagNames: [(UInt64, String)] = [
+        (0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_EACCESS"), (0x400, "AT_SYMLINK_FOLLOW"), (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "AT_EMPTY_PATH"),
+    ]
+
+    /// `O_RDONLY|O_CLOEXEC`: the access mode, then the flag bits.
+    static func openFlags(_ f: Int32) -> String {
+        let v = UInt64(UInt32(bitPattern: f))
+        let mode = ["O_RDONLY", "O_WRONLY", "O_RDWR", "3"][Int(v & 3)]
+        let rest = v & ~3
+        return rest == 0 ? mode : mode + "|" + flags(rest, openFlagNames)
+    }
+
+    static func accessMode(_ m: Int32) -> String {
+        if m == 0 { return "F_OK" }
+        return flags(UInt64(UInt32(bitPattern: m)), [(4, "R_OK"), (2, "W_OK"), (1, "X_OK")])
+    }
     static func pointer(_ v: UInt64) -> String { v == 0 ? "NULL" : hex(v) }
 
     /// A buffer: its first `limit` bytes quoted, `...` when longer; the

@@ -226,8 +226,8 @@ final class StraceFormatTests: XCTestCase {
     func testGenericCallsPrintNumbers() {
         let mmap = SyscallRecord(pid: 1, name: "mmap", args: [0, 0x8000000, 0, 0x4022, 0xffffffff, 0], ret: 0x7f907b200000)
         XCTAssertEqual(line(mmap), "mmap(0, 0x8000000, 0, 16418, -1, 0)     = 0x7f907b200000")
-        let openat = SyscallRecord(pid: 1, name: "openat", args: [UInt64(bitPattern: -100), 0x7ffd00001000, 0x80000, 0], ret: 3)
-        XCTAssertEqual(line(openat, Strace.Options(align: false)), "openat(-100, 0x7ffd00001000, 0x80000, 0) = 3")
+        let fcntl = SyscallRecord(pid: 1, name: "fcntl", args: [UInt64(bitPattern: -100), 0x7ffd00001000, 0x80000, 0], ret: 3)
+        XCTAssertEqual(line(fcntl, Strace.Options(align: false)), "fcntl(-100, 0x7ffd00001000, 0x80000, 0) = 3")
     }
 
     // MARK: filter and JSON
@@ -266,5 +266,21 @@ final class StraceFormatTests: XCTestCase {
         // records round-trip
         let data = try JSONEncoder().encode(r)
         XCTAssertEqual(try JSONDecoder().decode(SyscallRecord.self, from: data), r)
+    }
+
+    /// Paths are copied at entry (name resolution reads /etc/hosts: the tour shows it).
+    func testPathArguments() {
+        let open = SyscallRecord(pid: 10, name: "openat", args: [UInt64(bitPattern: -100), 0x1000, 0o2000000, 0, 0, 0], ret: 3,
+                                 data: Array("/etc/hosts".utf8))
+        XCTAssertEqual(line(open, Strace.Options(align: false)), "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY|O_CLOEXEC) = 3")
+        let create = SyscallRecord(pid: 10, name: "openat", args: [5, 0x1000, 0o1 | 0o100 | 0o1000, 0o644, 0, 0], ret: 4,
+                                   data: Array("out.txt".utf8))
+        XCTAssertEqual(line(create, Strace.Options(align: false)), "openat(5, \"out.txt\", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 4")
+        let unread = SyscallRecord(pid: 10, name: "openat", args: [UInt64(bitPattern: -100), 0x7f00, 0, 0, 0, 0], ret: 3)
+        XCTAssertEqual(line(unread, Strace.Options(align: false)), "openat(AT_FDCWD, 0x7f00, O_RDONLY) = 3")
+        let empty = SyscallRecord(pid: 10, name: "newfstatat", args: [3, 0x7f00, 0x7f10, 0x1000, 0, 0], ret: 0)
+        XCTAssertEqual(line(empty, Strace.Options(align: false)), "newfstatat(3, \"\", 0x7f10, AT_EMPTY_PATH) = 0")
+        let missing = SyscallRecord(pid: 10, name: "access", args: [0x1000, 4, 0, 0, 0, 0], ret: -2, data: Array("/etc/gai.conf".utf8))
+        XCTAssertEqual(line(missing, Strace.Options(align: false)), "access(\"/etc/gai.conf\", R_OK) = -1 ENOENT (No such file or directory)")
     }
 }
