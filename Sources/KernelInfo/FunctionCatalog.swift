@@ -113,7 +113,8 @@ public struct GlobPattern: FunctionMatcher, Sendable {
 
     public init(_ pattern: String) {
         self.pattern = pattern
-        let special = pattern.filter { "*?[".contains($0) }
+        // A backslash escapes in fnmatch(3) (`a\\*` is a literal star): such patterns take fnmatch too.
+        let special = pattern.filter { "*?[\\".contains($0) }
         if special.isEmpty {
             shape = .literal
         } else if special == "*" && pattern.hasSuffix("*") {
@@ -144,6 +145,7 @@ public final class RegexPattern: FunctionMatcher, @unchecked Sendable {
 
     public init(_ pattern: String) throws {
         self.pattern = pattern
+        if let why = RegexGuard.problem(pattern) { throw KernelInfoError.badRegex(pattern: pattern, reason: why) }
         let rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)
         if rc != 0 {
             var buf = [CChar](repeating: 0, count: 256)

@@ -61,7 +61,8 @@ public final class Kallsyms: @unchecked Sendable {
         }
         guard digits > 0, i < end else { return nil }
         i += 1 // space
-        guard i < end else { return nil }
+        // The type is one letter (t/T text, d/D data, ...); anything else is not kallsyms.
+        guard i < end, (65...90).contains(line[i]) || (97...122).contains(line[i]) else { return nil }
         let type = Character(Unicode.Scalar(line[i]))
         i += 1
         guard i < end, line[i] == 32 else { return nil }
@@ -121,9 +122,10 @@ public enum KernelInfoError: Error, CustomStringConvertible, Sendable {
         case .kallsymsHidden:
             return "/proc/kallsyms shows only zero addresses (kernel.kptr_restrict); run as root or set `sysctl kernel.kptr_restrict=0`"
         case .noMatch(let p):
-            return "no traceable kernel function matches \"\(p)\"; check the name, or list candidates with `kpath funccount --list '\(p)*'`"
+            let prefix = quoted(p) == "\"\(p)\"" && !p.contains("'") ? p : "PREFIX"
+            return "no traceable kernel function matches \(quoted(p)); check the name, or list candidates with `kpath funccount --list '\(prefix)*'`"
         case .badRegex(let p, let r):
-            return "bad regular expression \"\(p)\": \(r)"
+            return "bad regular expression \(quoted(p)): \(r)"
         case .noTraceableFunctions(let r):
             return "cannot list traceable kernel functions: \(r)"
         }

@@ -78,7 +78,7 @@ public enum TargetSpec: Hashable, Sendable, CustomStringConvertible {
         case "u", "uprobe", "uretprobe", "usdt":
             throw TargetSpecError.malformed(spec: raw, reason: "kpath takes kernel stacks only; user-space probes are not supported")
         default:
-            throw TargetSpecError.malformed(spec: raw, reason: "unknown probe type \"\(kind)\"; use FUNC, p::FUNC or t:CATEGORY:EVENT")
+            throw TargetSpecError.malformed(spec: raw, reason: "unknown probe type \(quoted(kind)); use FUNC, p::FUNC or t:CATEGORY:EVENT")
         }
     }
 
@@ -88,7 +88,7 @@ public enum TargetSpec: Hashable, Sendable, CustomStringConvertible {
             let ok = (ch >= "a" && ch <= "z") || (ch >= "A" && ch <= "Z") || (ch >= "0" && ch <= "9")
                 || "_.*?[]-!".unicodeScalars.contains(ch)
             if !ok {
-                throw TargetSpecError.malformed(spec: raw, reason: "\"\(Character(ch))\" cannot appear in a \(what)")
+                throw TargetSpecError.malformed(spec: raw, reason: "\(quoted(String(Character(ch)))) cannot appear in a \(what)")
             }
         }
     }
@@ -127,7 +127,7 @@ public enum TargetSpecError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .malformed(let s, let r): return "bad target \"\(s)\": \(r)"
+        case .malformed(let s, let r): return "bad target \(quoted(s)): \(r)"
         case .noTargets: return "give at least one target: a kernel function (tcp_v4_connect, 'tcp_*') or a tracepoint (t:net:net_dev_queue)"
         }
     }

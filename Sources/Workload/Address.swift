@@ -70,6 +70,10 @@ public struct EchoAddress: Hashable, Sendable, CustomStringConvertible {
         if host.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false }) {
             throw malformed("host contains a space or control character")
         }
+        // Brackets only delimit an IPv6 address; inside a host they would not print back.
+        if host.contains("[") || host.contains("]") {
+            throw malformed("a bracket inside the host")
+        }
         guard !portText.isEmpty else { throw malformed("missing port") }
         guard portText.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw WorkloadError.invalidPort(String(portText), address: text)
@@ -119,13 +123,13 @@ public enum WorkloadError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .malformedAddress(text, reason):
-            return "malformed address \"\(text)\": \(reason) (want HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000)"
+            return "malformed address \(quotedText(text)): \(reason) (want HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000)"
         case let .invalidPort(port, address):
-            return "invalid port \"\(port)\" in \"\(address)\" (want a number, 1-65535)"
+            return "invalid port \(quotedText(port)) in \(quotedText(address)) (want a number, 1-65535)"
         case let .portOutOfRange(port, lowest):
             return "port \(port) out of range (\(lowest)-65535)"
         case let .unknownProto(text):
-            return "unknown protocol \"\(text)\" (use udp or tcp)"
+            return "unknown protocol \(quotedText(text)) (use udp or tcp)"
         case let .unknownHost(host, reason):
             return "cannot resolve host \"\(host)\": \(reason) (check the name, or use an IP address such as 127.0.0.1)"
         case .emptyMessage:
@@ -162,13 +166,35 @@ public enum WorkloadError: Error, CustomStringConvertible, Equatable, Sendable {
         case .cancelled:
             return "cancelled"
         case let .commandNotFound(name):
-            return "command not found: \(name)"
+            return "command not found: \(quotedText(name).dropFirst().dropLast())"
         case let .spawnFailed(what, reason):
             return "cannot start \(what): \(reason)"
         case let .notRunning(role, pid, status):
             return "the \(role) (pid \(pid)) exited with status \(status) before it was released"
         }
     }
+}
+
+/// User input in an error message: in quotes, control characters escaped,
+/// so the message stays one line (KernelInfo's `quoted`, which Workload cannot import).
+func quotedText(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default:
+            if u.value < 0x20 || u.value == 0x7f || (0x80..<0xa0).contains(u.value) || u == "\u{2028}" || u == "\u{2029}" {
+                out += "\\u{\(String(u.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
 }
 
 // MARK: - Socket addresses
