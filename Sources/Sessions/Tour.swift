@@ -1,0 +1,447 @@
+import Foundation
+import Glibc
+import KernelInfo
+import Probes
+import Workload
+
+/// `kpath tour`: the article's sections in order, each told by this kernel.
+/// One compare run judges the article's claims; then each step runs the
+/// kpath commands it prints (as child processes, exactly as a reader would
+/// type them, against echo servers the tour keeps running) and keeps the
+/// lines of their output that make the point.
+public final class TourSession {
+    public struct Options {
+        public var count = 3
+        public var backend: Backend?
+        public var sections: [TourSection] = TourSection.allCases
+        public var commandLine = "kpath tour"
+        public init() {}
+    }
+
+    public let options: Options
+    public let compare: CompareSession
+    /// Functions mode can probe kernel functions; tracepoint mode cannot.
+    public var mode: CompareMode { compare.mode }
+    let exe = HeldProcess.selfExecutable
+    let dir: TempDir
+    var servers: [Proto: (process: HeldProcess, port: UInt16)] = [:]
+    var compareResult: CompareResult?
+
+    public init(_ o: Options) throws {
+        options = o
+        var c = CompareSession.Options()
+        c.count = o.count
+        c.backend = o.backend
+        c.commandLine = "kpath compare tcp udp --count \(o.count)" + (o.backend.map { " --backend \($0.rawValue)" } ?? "")
+        compare = try CompareSession(c)
+        dir = try TempDir()
+    }
+
+    deinit { stopServers() }
+
+    /// Runs the compare that judges the claims; call before the steps.
+    public func measure(progress: (String) -> Void = { _ in }) throws -> CompareResult {
+        let r = try compare.run(progress: progress)
+        compareResult = r
+        return r
+    }
+
+    /// Runs one section's commands and gathers its evidence.
+    public func step(_ section: TourSection, number: Int, progress: (String) -> Void = { _ in }) throws -> TourStep {
+        guard let cr = compareResult else { throw SessionError.badArgument("the tour's compare has not run") }
+        var step = TourStep(section: section.rawValue, number: number, title: section.title,
+                            explanation: section.explanation, commands: [], evidence: [], claims: [], cannotShow: nil)
+        func claims(_ ids: [String]) -> [Claim] { ids.compactMap { id in cr.claims.first { $0.id == id } } }
+        let fn = mode == .functions
+        switch section {
+        case .resolution:
+            let host = TourSession.localhostResolves() ? "localhost" : "127.0.0.1"
+            let u = try server(.udp), t = try server(.tcp)
+            progress("resolution: syscalls of a UDP and a TCP client dialing \(host)...")
+            let ru = try run(["syscalls", "-e", "all", "--", exe, "echo", "client", "--proto", "udp", "--to", "\(host):\(u)", "--count", "1"])
+            let rt = try run(["syscalls", "-e", "all", "--", exe, "echo", "client", "--proto", "tcp", "--to", "\(host):\(t)", "--count", "1"])
+            let wu = TourEvidence.resolutionWindow(ru.output), wt = TourEvidence.resolutionWindow(rt.output)
+            let shown = TourEvidence.resolutionHighlights(wu.lines)
+            step.commands = [ru.shown(TourEvidence.cap(shown, 14) + (shown.count < wu.lines.count ? ["(\(wu.lines.count) calls in all; newfstatat, lseek and close not shown)"] : [])),
+                             rt.shown([])]
+            if host == "localhost" {
+                let same = wu.calls == wt.calls
+                step.evidence = ["UDP: \(wu.calls.count) calls resolved \"localhost\" before socket(2); TCP: \(wt.calls.count)"
+                                 + (same ? ", the same calls on the same files." : ", different:")]
+                if !same { step.evidence += ["  UDP: " + wu.calls.joined(separator: " "), "  TCP: " + wt.calls.joined(separator: " ")] }
+                step.claims = [Claim(id: "same-resolution", title: Claims.titles[0].1, status: same && !wu.calls.isEmpty ? .held : .notHeld,
+                                     evidence: "resolving \"localhost\": " + (same ? "the same \(wu.calls.count) syscalls for both (\(TourEvidence.brief(wu.calls)))"
+                                                                                    : "UDP \(TourEvidence.brief(wu.calls)); TCP \(TourEvidence.brief(wt.calls))"))]
+            } else {
+                step.evidence = ["\"localhost\" does not resolve here (no /etc/hosts entry): dialing 127.0.0.1, which getaddrinfo answers without a syscall."]
+                step.claims = claims(["same-resolution"])
+            }
+        case .dialing:
+            let u = try server(.udp), t = try server(.tcp)
+            if fn {
+                progress("dialing: funccount tcp_* and udp_* over one dial each...")
+                let ft = try run(["funccount", "tcp_*", "--", exe, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(t)", "--count", "1"], timeout: 180)
+                let fu = try run(["funccount", "udp_*", "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"], timeout: 180)
+                step.commands = [ft.shown(TourEvidence.funccountTop(ft.output, 8)), fu.shown(TourEvidence.funccountTop(fu.output, 8))]
+            } else {
+                progress("dialing: packets and their stacks at net:net_dev_queue...")
+                let tt = try run(["trace", "-K", "-M", "1", "t:net:net_dev_queue", "--", exe, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(t)", "--count", "1"])
+                step.commands = [tt.shown(TourEvidence.firstBlock(tt.output, containing: "tcp_connect") ?? TourEvidence.firstBlock(tt.output) ?? [])]
+                step.cannotShow = "counting tcp_* and udp_* calls (the article's funccount) needs kprobes or fentry: \(compare.modeReason ?? "")"
+            }
+            step.commands.append(TourCommandRun(display: "sudo " + cr.command, exitStatus: 0,
+                                                lines: ["(the tour's measuring run: during each protocol's connect(2))"] + TourEvidence.dialSummary(cr)))
+            step.claims = claims(["both-connect", "socket-types", "tcp-connect-many-functions", "tcp-connect-transmits", "udp-connect-no-transmit", "tcp-handshake-packets"])
+        case .writing:
+            let u = try server(.udp)
+            progress("writing: the kernel stack of a UDP write...")
+            let target = fn ? "ip_send_skb" : "t:net:net_dev_queue"
+            let r = try run(["trace", "-K", "-M", "1", target, "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"])
+            step.commands = [r.shown(TourEvidence.firstBlock(r.output, containing: "udp_sendmsg") ?? TourEvidence.firstBlock(r.output) ?? [])]
+            step.claims = claims(["udp-write-path"])
+        case .clientRead:
+            let u = try server(.udp)
+            progress("client read: the kernel stack of a UDP read, and a read with a deadline...")
+            let target = fn ? "__skb_recv_udp" : "t:sock:sock_recv_length"
+            let r = try run(["trace", "-K", "-M", "1", target, "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"])
+            let stack = TourEvidence.firstBlock(r.output, containing: fn ? "udp_recvmsg" : "sock_read_iter") ?? TourEvidence.firstBlock(r.output) ?? []
+            let (fd, silent) = try bindLoopback(.udp)
+            defer { close(fd) }
+            let d = try run(["syscalls", "-e", "connect,write,read,setsockopt", "--", exe, "echo", "client", "--proto", "udp",
+                             "--to", "127.0.0.1:\(silent)", "--count", "1", "--timeout", "1"])
+            step.commands = [r.shown(stack), d.shown(TourEvidence.deadlineLines(d.output))]
+            if !fn { step.cannotShow = "__skb_recv_udp and udp_recvmsg have no tracepoint; sock:sock_recv_length fires as sock_recvmsg returns, so its stack shows the syscall half of the path only" }
+            step.claims = claims(["udp-read-path", "read-deadline"])
+        case .serverRead:
+            let (srv, port) = try serverProcess(.udp)
+            progress("server read: the UDP server's kernel stack while a client dials...")
+            let target = fn ? "__skb_recv_udp" : "t:sock:sock_recv_length"
+            let r = try run(["trace", "-K", "-M", "1", "-d", "20", "-p", String(srv.pid), target], whileTracing: {
+                try self.dial(.udp, port: port)
+            })
+            let stack = TourEvidence.firstBlock(r.output, containing: "recvfrom") ?? TourEvidence.firstBlock(r.output) ?? []
+            step.commands = [r.shown(stack)]
+            if !fn { step.cannotShow = "__skb_recv_udp needs kprobes; the stack above stops at sock_recvmsg, under __sys_recvfrom" }
+            step.claims = claims(["udp-recvfrom-path"])
+        case .udpServer:
+            let (us, up) = try serverProcess(.udp), (ts, tp) = try serverProcess(.tcp)
+            progress("the UDP server: its syscalls, and a TCP server's, while a client dials each...")
+            // Two dials: the server sat in recvfrom/accept before tracing began,
+            // so the first call's entry is unseen; the second is whole.
+            let ru = try run(["syscalls", "-e", "socket-io", "-p", String(us.pid)], whileTracing: { try self.dial(.udp, port: up, count: 2) }, interrupt: true)
+            let rt = try run(["syscalls", "-e", "socket-io", "-p", String(ts.pid)], whileTracing: { try self.dial(.tcp, port: tp, count: 2) }, interrupt: true)
+            let ul = TourEvidence.syscallLines(ru.output), tl = TourEvidence.syscallLines(rt.output)
+            step.commands = [ru.shown(TourEvidence.cap(ul, 8)), rt.shown(TourEvidence.cap(tl, 8))]
+            step.claims = [TourEvidence.udpServerClaim(udp: ul, tcp: tl)]
+        }
+        return step
+    }
+
+    // MARK: servers and commands
+
+    /// The echo server for `proto`, started once and kept for the whole tour.
+    func serverProcess(_ proto: Proto) throws -> (HeldProcess, UInt16) {
+        if let s = servers[proto], s.process.isRunning { return (s.process, s.port) }
+        let port = try freeLoopbackPort(proto)
+        let log = dir.path + "/server-\(proto.rawValue).log"
+        let p = try HeldProcess(executable: exe, arguments: ["echo", "server", "--proto", proto.rawValue, "--listen", "127.0.0.1:\(port)"],
+                                role: "server", output: .file(log))
+        try p.release()
+        try waitForLine(log, containing: "listening", timeout: 20, process: p)
+        servers[proto] = (p, port)
+        return (p, port)
+    }
+
+    func server(_ proto: Proto) throws -> UInt16 { try serverProcess(proto).1 }
+
+    func stopServers() {
+        for (_, s) in servers { s.process.terminate(signal: SIGTERM); s.process.wait() }
+        servers = [:]
+    }
+
+    /// One plain dial (untraced) to the tour's server.
+    func dial(_ proto: Proto, port: UInt16, count: Int = 1) throws {
+        let p = try HeldProcess(executable: exe, arguments: ["echo", "client", "--proto", proto.rawValue, "--to", "127.0.0.1:\(port)", "--count", String(count)],
+                                role: "client", output: .discard)
+        try p.release()
+        _ = try waitExit(p, timeout: 30)
+    }
+
+    /// Runs `kpath ARGS` as the reader would, output and errors into one log.
+    /// With `whileTracing`, that runs once the command says it is tracing;
+    /// `interrupt` then stops the command with SIGINT, as Ctrl-C would.
+    func run(_ args: [String], timeout: Double = 120, whileTracing: (() throws -> Void)? = nil, interrupt: Bool = false) throws -> TourRun {
+        let log = dir.path + "/step-\(UInt32.random(in: 0...UInt32.max)).log"
+        let p = try HeldProcess(executable: exe, arguments: args, role: "command", output: .fileAndErrors(log))
+        try p.release()
+        if let whileTracing {
+            let ready = ["Tracing", "attached", "Hit Ctrl-C"]
+            let start = Date()
+            while p.isRunning, !readLines(log).contains(where: { l in ready.contains { l.contains($0) } }) {
+                if Interrupt.requested { p.terminate(signal: SIGINT); p.wait(); throw Cancelled() }
+                if Date().timeIntervalSince(start) > timeout { break }
+                usleep(20_000)
+            }
+            try whileTracing()
+            usleep(200_000)
+            if interrupt { p.terminate(signal: SIGINT) }
+        }
+        let status = try waitExit(p, timeout: timeout)
+        let display = (["sudo", "kpath"] + args.map { $0 == exe ? "kpath" : TourEvidence.shellQuote($0) }).joined(separator: " ")
+        return TourRun(display: display, exitStatus: status, output: readLines(log))
+    }
+
+    /// True when getaddrinfo("localhost") gives 127.0.0.1 (the servers listen there).
+    public static func localhostResolves() -> Bool {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo("localhost", nil, &hints, &res) == 0, let first = res else { return false }
+        defer { freeaddrinfo(res) }
+        return first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+            $0.pointee.sin_addr.s_addr == inet_addr("127.0.0.1")
+        }
+    }
+}
+
+/// A command a step ran, and all it printed.
+struct TourRun {
+    var display: String
+    var exitStatus: Int32
+    var output: [String]
+    func shown(_ lines: [String]) -> TourCommandRun { TourCommandRun(display: display, exitStatus: exitStatus, lines: lines) }
+}
+
+/// The article's sections, in its order.
+public enum TourSection: String, CaseIterable, Codable, Sendable {
+    case resolution, dialing, writing
+    case clientRead = "client-read"
+    case serverRead = "server-read"
+    case udpServer = "udp-server"
+
+    public var title: String {
+        switch self {
+        case .resolution: return "Address resolution"
+        case .dialing: return "TCP dialing vs UDP dialing"
+        case .writing: return "Writing to a UDP \"connection\""
+        case .clientRead: return "Receiving in a client"
+        case .serverRead: return "Receiving in a server"
+        case .udpServer: return "The UDP server"
+        }
+    }
+
+    /// Two or three sentences in kpath's words.
+    public var explanation: String {
+        switch self {
+        case .resolution:
+            return "Before any socket exists the client turns a name into an address. getaddrinfo(3) is a libc call, not a syscall: for \"localhost\" it reads /etc/nsswitch.conf and /etc/hosts (and may ask nscd or DNS), for a numeric address it makes no syscall at all. The protocol plays no part, so TCP and UDP resolve alike."
+        case .dialing:
+            return "Both dials are socket(2) then connect(2); only the socket type differs (SOCK_STREAM or SOCK_DGRAM). TCP's connect runs the three-way handshake inside the syscall: a SYN leaves from tcp_connect and connect returns once the SYN-ACK is answered. UDP's connect only records the peer (ip4_datagram_connect) and nothing leaves."
+        case .writing:
+            return "A write(2) on a connected UDP socket goes through the VFS to the socket layer, then udp_sendmsg, udp_send_skb and ip_send_skb: the datagram is built and handed to the device before write returns."
+        case .clientRead:
+            return "A read(2) on the UDP socket waits in __skb_recv_udp until a datagram is queued, then copies it out through udp_recvmsg. With a deadline (SO_RCVTIMEO, what Go's SetReadDeadline amounts to here) a read that gets no answer fails with EAGAIN, which Go reports as \"i/o timeout\"."
+        case .serverRead:
+            return "A server does not know who will write to it, so it reads with recvfrom(2), which returns the sender's address with the data. In the kernel it is the same __skb_recv_udp, reached from __sys_recvfrom instead of read."
+        case .udpServer:
+            return "A UDP server has no listen(2) and no accept(2): one socket bound to the port, each recvfrom returning a datagram and its sender, each sendto answering that address. A TCP server instead accepts a new socket per connection and reads and writes that."
+        }
+    }
+}
+
+public struct TourCommandRun: Codable, Sendable {
+    /// What to type to see it yourself.
+    public var display: String
+    public var exitStatus: Int32
+    /// The lines of its output that make the step's point.
+    public var lines: [String]
+
+    public init(display: String, exitStatus: Int32, lines: [String]) {
+        self.display = display; self.exitStatus = exitStatus; self.lines = lines
+    }
+}
+
+public struct TourStep: Codable, Sendable {
+    public var section: String
+    public var number: Int
+    public var title: String
+    public var explanation: String
+    public var commands: [TourCommandRun]
+    public var evidence: [String]
+    public var claims: [Claim]
+    /// Tracepoint mode: what this kernel cannot show here, and why.
+    public var cannotShow: String?
+
+    public init(section: String, number: Int, title: String, explanation: String, commands: [TourCommandRun], evidence: [String],
+                claims: [Claim], cannotShow: String?) {
+        self.section = section; self.number = number; self.title = title; self.explanation = explanation
+        self.commands = commands; self.evidence = evidence; self.claims = claims; self.cannotShow = cannotShow
+    }
+}
+
+public struct TourResult: Codable, Sendable {
+    public var kernel: String
+    public var backend: String
+    public var mode: CompareMode
+    public var modeReason: String?
+    public var command: String
+    public var steps: [TourStep]
+    public var compare: CompareResult
+
+    public init(kernel: String, backend: String, mode: CompareMode, modeReason: String?, command: String, steps: [TourStep], compare: CompareResult) {
+        self.kernel = kernel; self.backend = backend; self.mode = mode; self.modeReason = modeReason
+        self.command = command; self.steps = steps; self.compare = compare
+    }
+}
+
+/// Picking the lines that make each step's point out of a command's output.
+/// Pure functions, tested in ReportsTests/TourEvidenceTests.
+public enum TourEvidence {
+    /// The resolution's syscalls: those after program start-up (the first
+    /// look at /etc/nsswitch.conf, /etc/hosts, /etc/resolv.conf, /etc/gai.conf
+    /// or nscd) up to the first AF_INET/AF_INET6 socket(2). `calls` names
+    /// each call with the file it named, for comparing two runs.
+    public static func resolutionWindow(_ output: [String]) -> (lines: [String], calls: [String]) {
+        let lines = syscallLines(output).map(stripPid)
+        let markers = ["/etc/nsswitch.conf", "/etc/hosts", "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf", "nscd"]
+        guard let end = lines.firstIndex(where: { $0.hasPrefix("socket(AF_INET") }) else { return ([], []) }
+        guard let start = lines[..<end].firstIndex(where: { l in markers.contains { l.contains($0) } }) else { return ([], []) }
+        // nscd is tried with an AF_UNIX socket just before the marker line.
+        var s = start
+        while s > 0, lines[s - 1].hasPrefix("socket(AF_UNIX") { s -= 1 }
+        let window = Array(lines[s..<end])
+        let calls = window.map { l -> String in
+            let name = String(l.prefix { $0 != "(" })
+            if let q = l.firstIndex(of: "\""), let q2 = l[l.index(after: q)...].firstIndex(of: "\""), l.hasPrefix("open") || l.hasPrefix("newfstatat") || l.hasPrefix("access") || l.hasPrefix("stat") {
+                return name + ":" + l[l.index(after: q)..<q2]
+            }
+            return name
+        }
+        return (window, calls)
+    }
+
+    /// strace lines of a `kpath syscalls` output: the ones that look like `name(...) = ...`.
+    public static func syscallLines(_ output: [String]) -> [String] {
+        output.filter { l in
+            let s = stripPid(l)
+            guard let p = s.firstIndex(of: "("), p > s.startIndex else { return false }
+            return s[..<p].allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && (s.contains(" = ") || s.hasSuffix("= ?"))
+        }.map(stripPid)
+    }
+
+    static func stripPid(_ l: String) -> String {
+        guard l.hasPrefix("[pid "), let close = l.firstIndex(of: "]") else { return l }
+        return String(l[l.index(after: close)...].drop { $0 == " " })
+    }
+
+    /// The first rows of a funccount table (header kept) and its size.
+    public static func funccountTop(_ output: [String], _ n: Int) -> [String] {
+        guard let h = output.firstIndex(where: { $0.hasPrefix("FUNC") }) else { return cap(output, n) }
+        let rows = output[(h + 1)...].filter { l in
+            let f = l.split(separator: " ", omittingEmptySubsequences: true)
+            return f.count == 2 && UInt64(f[1]) != nil
+        }
+        // funccount sorts ascending (bcc's order): the hottest are last.
+        let calls = rows.reduce(UInt64(0)) { $0 + (UInt64($1.split(separator: " ").last!) ?? 0) }
+        let key = ["tcp_v4_connect", "tcp_connect", "ip4_datagram_connect", "udp_sendmsg", "udp_recvmsg", "__skb_recv_udp", "udp_v4_get_port"]
+        let keyRows = rows.filter { r in key.contains { r.hasPrefix($0 + " ") } }
+        let hot = Array(rows.suffix(max(0, n - keyRows.count))).filter { !keyRows.contains($0) }
+        return [output[h]] + keyRows + (hot.isEmpty ? [] : ["…"]) + hot + ["(\(rows.count) functions, \(calls) calls in all)"]
+    }
+
+    /// The first hit block of a `kpath trace -K` output (the header line and
+    /// its indented frames), optionally the first whose frames contain `containing`.
+    public static func firstBlock(_ output: [String], containing: String? = nil) -> [String]? {
+        var blocks: [[String]] = []
+        for l in output {
+            if l.hasPrefix(" ") || l.hasPrefix("\t") {
+                if !blocks.isEmpty { blocks[blocks.count - 1].append(l) }
+            } else if let f = l.first, f.isNumber {
+                blocks.append([l])
+            }
+        }
+        let hit = containing.map { c in blocks.first { $0.dropFirst().contains { $0.contains(c) } } } ?? blocks.first
+        guard let b = hit ?? nil else { return nil }
+        let header = output.first { $0.hasPrefix("PID") }
+        return (header.map { [$0] } ?? []) + b
+    }
+
+    /// The deadline run from its UDP connect on: the setsockopt, the failing
+    /// read and what the client said (program start-up's reads left out).
+    public static func deadlineLines(_ output: [String]) -> [String] {
+        let sys = syscallLines(output)
+        let from = sys.firstIndex { $0.hasPrefix("connect(") && $0.contains("AF_INET") } ?? sys.count
+        let kept = sys[from...].filter { $0.hasPrefix("connect(") || $0.hasPrefix("setsockopt(") || $0.hasPrefix("read(") && $0.contains("= -1") }
+        return Array(kept) + output.filter { $0.contains("i/o timeout") }
+    }
+
+    /// The resolution calls worth reading: the files and nscd, and the reads
+    /// of them (stat, seek and close calls left out).
+    public static func resolutionHighlights(_ window: [String]) -> [String] {
+        window.filter { l in
+            l.hasPrefix("socket(") || l.hasPrefix("connect(") || l.hasPrefix("openat(") || l.hasPrefix("open(") || l.hasPrefix("access(")
+                || l.hasPrefix("read(") && !l.hasPrefix("read(3, \"\"") && !l.contains(", \"\", ")
+        }
+    }
+
+    /// What the tour's compare saw during each connect(2).
+    public static func dialSummary(_ r: CompareResult) -> [String] {
+        var o: [String] = []
+        for run in r.runs {
+            let ph = (r.mode == .functions ? run.phases : run.functionsOnStacks).first { $0.phase == "connect" }
+            let pk = run.packets.filter { $0.dial == 1 && $0.phase == "connect" }
+            let fns = r.mode == .functions ? "\(ph?.distinct ?? 0) functions, \(String(format: "%.0f", ph?.callsPerDial ?? 0)) calls per dial"
+                                           : "\(ph?.distinct ?? 0) functions on stacks"
+            o.append("\(run.proto.rawValue.uppercased()) connect(2): \(fns)")
+            o.append("  packets of dial 1: " + (pk.isEmpty ? "none" : pk.map { "\($0.sender) \($0.flags)" }.joined(separator: ", ")))
+        }
+        return o
+    }
+
+    /// Step 6's own claim, from the two servers' syscalls: a recvfrom that
+    /// returned a sender, then a sendto to that same address, and no accept.
+    public static func udpServerClaim(udp: [String], tcp: [String]) -> Claim {
+        let title = "A UDP server has no accept: recvfrom returns each datagram with its sender, sendto answers that address"
+        let noAccept = !udp.contains { $0.hasPrefix("accept") || $0.hasPrefix("listen(") }
+        let tcpAccepts = tcp.contains { $0.hasPrefix("accept") }
+        for (i, l) in udp.enumerated() where l.hasPrefix("recvfrom(") {
+            guard let peer = sinAddress(l), let reply = udp[(i + 1)...].first(where: { $0.hasPrefix("sendto(") }), sinAddress(reply) == peer else { continue }
+            let bytes = l.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
+            return Claim(id: "udp-server-recvfrom", title: title, status: noAccept ? .held : .notHeld,
+                         evidence: "recvfrom returned \(bytes) bytes from \(peer); the next sendto went to \(peer)"
+                            + (noAccept ? "; no listen or accept" : "; but the UDP server called accept")
+                            + (tcpAccepts ? " (the TCP server called accept4 for each connection)" : ""))
+        }
+        if udp.isEmpty { return Claim(id: "udp-server-recvfrom", title: title, status: .unknown, evidence: "no syscall of the UDP server was recorded") }
+        return Claim(id: "udp-server-recvfrom", title: title, status: .notHeld,
+                     evidence: "no recvfrom answered by a sendto to the same address: " + udp.prefix(3).map { short($0, 60) }.joined(separator: "; "))
+    }
+
+    /// `127.0.0.1:40000` from strace's `{sa_family=AF_INET, sin_port=htons(40000), sin_addr=inet_addr("127.0.0.1")}`.
+    public static func sinAddress(_ line: String) -> String? {
+        guard let p = line.range(of: "sin_port=htons("), let a = line.range(of: "sin_addr=inet_addr(\"") else { return nil }
+        let port = line[p.upperBound...].prefix { $0.isNumber }
+        let addr = line[a.upperBound...].prefix { $0 != "\"" }
+        return port.isEmpty || addr.isEmpty ? nil : "\(addr):\(port)"
+    }
+
+    static func short(_ l: String, _ n: Int = 90) -> String { l.count <= n ? l : String(l.prefix(n - 1)) + "…" }
+
+    public static func brief(_ calls: [String]) -> String {
+        let files = calls.compactMap { c -> String? in c.split(separator: ":", maxSplits: 1).count == 2 ? String(c.split(separator: ":", maxSplits: 1)[1]) : nil }
+        var seen: [String] = []
+        for f in files where !seen.contains(f) && f != "/" { seen.append(f) }
+        return seen.isEmpty ? calls.prefix(6).joined(separator: ", ") : "files: " + seen.joined(separator: ", ")
+    }
+
+    public static func cap(_ lines: [String], _ n: Int) -> [String] {
+        lines.count <= n ? lines : Array(lines.prefix(n)) + ["… (\(lines.count - n) more)"]
+    }
+
+    /// Quoted for a POSIX shell when it holds anything but safe characters.
+    public static func shellQuote(_ s: String) -> String {
+        let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@%+".contains($0) }
+        return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
