@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "KernelInfoTests", dependencies: ["KernelInfo"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Sessions"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
-        .testTarget(name: "HostIntegrationTests", dependencies: ["Probes", "Sessions", "Libbpf", "BPFObjects", "KernelInfo"]),
+        .testTarget(name: "HostIntegrationTests", dependencies: ["Probes", "Sessions", "Libbpf", "BPFObjects", "KernelInfo", "Reports"]),
     ],
     swiftLanguageModes: [.v5]
 )
