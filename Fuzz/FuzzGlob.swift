@@ -1,0 +1,40 @@
+// Function patterns. Input: line 1 a pattern, line 2 a name, line 3 (if any)
+// comma-separated arguments for splitPatterns.
+// - a glob's fast paths (literal, prefix*, *suffix) agree with fnmatch(3);
+// - a glob without metacharacters matches only itself;
+// - a regex compiles or fails with a one-line error; one without
+//   metacharacters matches exactly the names that contain it (grep -E);
+// - splitPatterns yields non-empty, comma-free, trimmed patterns.
+import Glibc
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzGlob(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let l = lines(data, size)
+    let pattern = l[0]
+    let name = l.count > 1 ? l[1] : ""
+    let glob = GlobPattern(pattern)
+    check(glob.matches(name) == (fnmatch(pattern, name, 0) == 0),
+          "glob \(pattern.debugDescription) vs fnmatch on \(name.debugDescription): \(glob.matches(name))")
+    if !pattern.contains(where: { "*?[\\".contains($0) }) {
+        check(glob.isLiteral, "\(pattern.debugDescription) has no metacharacter, so it is literal")
+        check(glob.matches(name) == (name == pattern), "literal \(pattern.debugDescription) on \(name.debugDescription)")
+        check(glob.matches(pattern), "literal matches itself")
+    }
+    do {
+        let re = try RegexPattern(pattern)
+        if !pattern.contains(where: { ".[]()*+?{}|^$\\".contains($0) }) {
+            check(re.matches(name) == (pattern.isEmpty || name.contains(pattern)),
+                  "plain regex \(pattern.debugDescription) on \(name.debugDescription)")
+        }
+    } catch let e as KernelInfoError {
+        check(isOneLine(e.description), "regex error is one line: \(e.description.debugDescription)")
+    } catch {
+        check(false, "unexpected error \(error)")
+    }
+    if l.count > 2 {
+        for p in splitPatterns(Array(l[2...])) {
+            check(!p.isEmpty && !p.contains(",") && p.first != " " && p.last != " ", "split piece \(p.debugDescription)")
+        }
+    }
+    return 0
+}
