@@ -122,8 +122,9 @@ public enum KernelInfoError: Error, CustomStringConvertible, Sendable {
         case .kallsymsHidden:
             return "/proc/kallsyms shows only zero addresses (kernel.kptr_restrict); run as root or set `sysctl kernel.kptr_restrict=0`"
         case .noMatch(let p):
-            let prefix = quoted(p) == "\"\(p)\"" && !p.contains("'") ? p : "PREFIX"
-            return "no traceable kernel function matches \(quoted(p)); check the name, or list candidates with `kpath funccount --list '\(prefix)*'`"
+            let plain = quoted(p) == "\"\(p)\"" && !p.contains("'")
+            let list = plain ? (p.hasSuffix("*") ? p : p + "*") : "PREFIX*"
+            return "no traceable kernel function matches \(quoted(p)); check the name, or list candidates with `kpath funccount --list '\(list)'`"
         case .badRegex(let p, let r):
             return "bad regular expression \(quoted(p)): \(r)"
         case .noTraceableFunctions(let r):

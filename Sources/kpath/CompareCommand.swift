@@ -77,26 +77,12 @@ struct CompareCommand: ParsableCommand {
     }
 }
 
-/// Fails early (before any probe) when `path` cannot be written.
+/// Fails early (before any probe) when `path` cannot be written (compare, tour: --html).
 func checkWritable(_ path: String) throws {
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-        throw ValidationError("\(path) is a directory; give a file name for the report")
-    }
-    let dir = (path as NSString).deletingLastPathComponent
-    let d = dir.isEmpty ? "." : dir
-    if access(d, W_OK) != 0 { throw ValidationError("cannot write to \(d): \(String(cString: strerror(errno)))") }
+    do { try AtomicFile.checkWritable(path, example: "report.html") } catch { throw ValidationError("\(error)") }
 }
 
-/// Writes to a temporary file beside `path`, then renames: never a half-written report.
+/// Every report kpath writes to a file goes through AtomicFile: never a half-written file.
 func writeAtomically(_ path: String, _ text: String) throws {
-    let dir = (path as NSString).deletingLastPathComponent
-    let tmp = (dir.isEmpty ? "." : dir) + "/.kpath-\(getpid())-" + (path as NSString).lastPathComponent
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
-        guard rename(tmp, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    } catch {
-        unlink(tmp)
-        throw SessionError.badArgument("cannot write \(path): \(error.localizedDescription)")
-    }
+    try AtomicFile.write(text, to: path)
 }

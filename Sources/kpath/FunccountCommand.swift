@@ -50,6 +50,12 @@ struct FunccountCommand: ParsableCommand {
         if let i = interval, !(i > 0) { throw ValidationError("-i/--interval must be a positive number of seconds, got \(i)") }
         try validateTarget(pid: pid)
         _ = try parseBackend(backend)
+        // A bad regex is a mistake in the command line: say so before looking at the kernel.
+        if regexp {
+            for p in splitPatterns(patterns) {
+                do { _ = try RegexPattern(p) } catch { throw ValidationError("\(error)") }
+            }
+        }
     }
 
     func run() throws {

@@ -23,7 +23,7 @@ struct SyscallsCommand: ParsableCommand {
           kpath syscalls -e connect,sendto,recvfrom -p 1234
         """)
 
-    @Option(name: .shortAndLong, help: "Trace this process (tgid) until Ctrl-C or until it exits.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) until Ctrl-C or until it exits.")
     var pid: Int32?
 
     @Option(name: [.customShort("e"), .customLong("trace")], help: "Syscalls to show: names and classes network, socket-io, all.")

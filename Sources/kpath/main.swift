@@ -33,6 +33,18 @@ func failOneLine(_ message: String, code: Int32) -> Never {
     exit(code)
 }
 
+/// `kpath echo client` for `echo client --to x`: the deepest subcommand named.
+func helpCommand(_ args: [String]) -> String {
+    var words = ["kpath"]
+    var command: ParsableCommand.Type = KPath.self
+    for a in args {
+        guard let sub = command.configuration.subcommands.first(where: { $0._commandName == a }) else { break }
+        words.append(a)
+        command = sub
+    }
+    return words.joined(separator: " ")
+}
+
 do {
     var command = try KPath.parseAsRoot(args)
     try command.run()
@@ -43,7 +55,13 @@ do {
     } else if error is ExitCode {
         exit(code.rawValue)
     } else {
-        let message = KPath.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-        failOneLine(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message, code: code.rawValue)
+        var message = KPath.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        if message.hasPrefix("Error: ") { message = String(message.dropFirst(7)) }
+        // ArgumentParser's own messages ("Unknown option '--x'") start upper-case
+        // and say nothing of what to do; ours already do.
+        if let first = message.first, first.isUppercase {
+            message = first.lowercased() + message.dropFirst() + "; see `\(helpCommand(args)) --help`"
+        }
+        failOneLine(message, code: code.rawValue)
     }
 }
