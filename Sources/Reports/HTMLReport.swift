@@ -493,6 +493,7 @@ public enum HTMLReport {
     .cols > div { min-width: 0; }
     .scroll { max-height: 440px; overflow-y: auto; border: 1px solid var(--line); border-radius: 6px; }
     .scroll table { margin: 0; width: 100%; }
+    .scroll th { position: sticky; top: 0; }
     .packets { display: grid; grid-template-columns: 540px minmax(0, 1fr); gap: 0 24px; align-items: start; margin-bottom: 18px; }
     .packets h3 { grid-column: 1 / -1; }
     table.pkts { width: 100%; font-size: 13px; }
