@@ -1,0 +1,248 @@
+// Every mistake a user can make on kpath's command line, as a table: each one
+// must give exactly one line on stderr (`kpath: error: ...` naming the bad
+// value), a non-zero exit (64 for a malformed command line, 1 for input
+// checked against the kernel, files or network; docs/errors.md), no crash
+// trace, nothing on stdout, no output file, and nothing left behind (no
+// child process, no kprobe event). Runs kpath as root, and as nobody
+// (setpriv) for the privilege messages. The binary is the one built next to
+// this test bundle (or $KPATH_BINARY).
+import Foundation
+import Glibc
+import KernelInfo
+import Sessions
+import XCTest
+
+final class BadInputTests: XCTestCase {
+    static var kpath: String {
+        if let p = ProcessInfo.processInfo.environment["KPATH_BINARY"] { return p }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return exe.deletingLastPathComponent().appendingPathComponent("kpath").path
+    }
+
+    /// Where the kernel would keep a kprobe kpath forgot (none on kprobe-less kernels).
+    static let kprobeEvents = "/sys/kernel/tracing/kprobe_events"
+
+    struct Case {
+        var args: [String]
+        /// Substrings stderr must contain (the bad value, and what to do).
+        var expect: [String]
+        var status: Int32
+        /// Only where this kernel cannot probe functions (else the command would run).
+        var needsNoKprobes = false
+        /// A file the command was asked to write: it must not appear.
+        var output: String? = nil
+    }
+
+    var dir = ""
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.kpath), "no kpath binary at \(Self.kpath): swift build first")
+        try XCTSkipUnless(geteuid() == 0, "kpath's errors past argument parsing come after the root check: run the host tests as root")
+        dir = NSTemporaryDirectory() + "kpath-badinput-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/adir", withIntermediateDirectories: true)
+        // Orphans (a held child whose kpath died) come back to us, so we can see them.
+        Self.setChildSubreaper(true)
+    }
+
+    override func tearDown() {
+        Self.setChildSubreaper(false)
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// prctl(PR_SET_CHILD_SUBREAPER): prctl is variadic in C, so it is called by symbol.
+    static func setChildSubreaper(_ on: Bool) {
+        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return }
+        _ = unsafeBitCast(symbol, to: Prctl.self)(36 /* PR_SET_CHILD_SUBREAPER */, on ? 1 : 0, 0, 0, 0)
+    }
+
+    var cases: [Case] {
+        let big = String(repeating: "a", count: 70_000)
+        return [
+            // funccount
+            Case(args: ["funccount"], expect: ["give at least one function pattern"], status: 64),
+            Case(args: ["funccount", "-r", "tcp_(("], expect: ["bad regular expression \"tcp_((\""], status: 64),
+            Case(args: ["funccount", "-r", "tcp_a+++"], expect: ["bad regular expression \"tcp_a+++\"", "two repetition operators"], status: 64),
+            Case(args: ["funccount", "-p", "0", "tcp_*"], expect: ["-p/--pid must be a positive process id, got 0"], status: 64),
+            Case(args: ["funccount", "-p", "abc", "tcp_*"], expect: ["'abc' is invalid for '-p <pid>'", "kpath funccount --help"], status: 64),
+            Case(args: ["funccount", "-p", "2147483647", "tcp_*"], expect: ["no process with PID 2147483647", "ps -p"], status: 1),
+            Case(args: ["funccount", "-d", "-1", "tcp_*"], expect: ["-d/--duration must be a positive number of seconds, got -1"], status: 64),
+            Case(args: ["funccount", "-d", "soon", "tcp_*"], expect: ["'soon' is invalid for '-d <duration>'"], status: 64),
+            Case(args: ["funccount", "-i", "0", "tcp_*"], expect: ["-i/--interval must be a positive number"], status: 64),
+            Case(args: ["funccount", "--backend", "bogus", "tcp_*"], expect: ["unknown backend \"bogus\"", "kprobe-multi, kprobe, fentry"], status: 64),
+            Case(args: ["funccount", "tcp_*", "--"], expect: ["nothing after `--`", "give the command to trace"], status: 64),
+            Case(args: ["funccount", "-p", "1", "tcp_*", "--", "true"], expect: ["use either -p PID or -- COMMAND"], status: 64),
+            Case(args: ["funccount", "--bogus-flag", "tcp_*"], expect: ["unknown option '--bogus-flag'", "kpath funccount --help"], status: 64),
+            Case(args: ["funccount", "tcp_v4_connect"], expect: ["cannot probe kernel functions on this kernel", "kpath doctor"], status: 1, needsNoKprobes: true),
+            Case(args: ["funccount", "--backend", "kprobe-multi", "tcp_v4_connect"], expect: ["backend kprobe-multi is not available here", "omit --backend"], status: 1, needsNoKprobes: true),
+            Case(args: ["funccount", "--list", "nosuch_kpath_fn*"], expect: ["no traceable kernel function matches \"nosuch_kpath_fn*\""], status: 1),
+            // stacks / trace
+            Case(args: ["stacks"], expect: ["give at least one target", "t:net:net_dev_queue"], status: 64),
+            Case(args: ["stacks", "t:net"], expect: ["bad target \"t:net\"", "t:CATEGORY:EVENT"], status: 1),
+            Case(args: ["stacks", "t:net\n:x"], expect: ["bad target \"t:net\\n:x\"", "\"\\n\" cannot appear"], status: 1),
+            Case(args: ["stacks", "u:libc:malloc"], expect: ["bad target \"u:libc:malloc\"", "user-space probes are not supported"], status: 1),
+            Case(args: ["stacks", "-d", "1", "t:nosuch_kpath:event"], expect: ["no tracepoint nosuch_kpath:event", "ls /sys/kernel/tracing/events"], status: 1),
+            Case(args: ["stacks", "--svg", dir + "/adir", "t:net:net_dev_queue"], expect: ["cannot write \(dir)/adir: it is a directory", "give a file name"], status: 1),
+            Case(args: ["stacks", "--svg", "/nonexistent-kpath/x.svg", "t:net:net_dev_queue"], expect: ["cannot write /nonexistent-kpath/x.svg", "No such file or directory"], status: 1, output: "/nonexistent-kpath/x.svg"),
+            Case(args: ["stacks", "--svg", "/sys/kpath-x.svg", "t:net:net_dev_queue"], expect: ["cannot write /sys/kpath-x.svg"], status: 1, output: "/sys/kpath-x.svg"),
+            Case(args: ["stacks", "--limit", "0", "t:net:net_dev_queue"], expect: ["--limit must be a positive number of stacks, got 0"], status: 64),
+            Case(args: ["stacks", "--folded", "--json", "t:net:net_dev_queue"], expect: ["use either --folded or --json"], status: 64),
+            Case(args: ["stacks", "--svg", dir + "/x.svg", "t:net:net_dev_queue", "--", "/nonexistent-kpath/cmd"], expect: ["command not found: /nonexistent-kpath/cmd"], status: 1, output: dir + "/x.svg"),
+            Case(args: ["trace", "-M", "0", "t:net:net_dev_queue"], expect: ["-M/--max-events must be a positive number, got 0"], status: 64),
+            Case(args: ["trace", "-K", "r::tcp_v4_connect"], expect: ["bad target \"r::tcp_v4_connect\"", "return probes are not supported"], status: 1),
+            Case(args: ["trace", "-K", "p:libc:malloc"], expect: ["bad target \"p:libc:malloc\"", "p::FUNC"], status: 1),
+            Case(args: ["trace", "-K", "x:y"], expect: ["unknown probe type \"x\""], status: 1),
+            // syscalls
+            Case(args: ["syscalls"], expect: ["give -p PID or -- COMMAND"], status: 1),
+            Case(args: ["syscalls", "-e", "bogus", "--", "true"], expect: ["unknown syscall \"bogus\"", "network"], status: 1),
+            Case(args: ["syscalls", "-s", "0", "--", "true"], expect: ["-s must be between 1 and 64", "got 0"], status: 64),
+            Case(args: ["syscalls", "-p", "-5"], expect: ["-p/--pid must be a positive process id, got -5"], status: 64),
+            Case(args: ["syscalls", "--", "nosuch-kpath-command"], expect: ["command not found: nosuch-kpath-command"], status: 1),
+            // compare
+            Case(args: ["compare", "tcp", "sctp"], expect: ["unknown protocol \"sctp\"", "kpath compare tcp udp"], status: 64),
+            Case(args: ["compare", "tcp", "tcp"], expect: ["each protocol once"], status: 64),
+            Case(args: ["compare", "--count", "0"], expect: ["--count must be a positive number of dials, got 0"], status: 64),
+            Case(args: ["compare", "--count", "1000000"], expect: ["--count 1000000 is too many", "at most 100000"], status: 64),
+            Case(args: ["compare", "--side", "nobody"], expect: ["--side must be client, server or both, got \"nobody\""], status: 64),
+            Case(args: ["compare", "--backend", "bogus"], expect: ["unknown backend \"bogus\""], status: 64),
+            Case(args: ["compare", "--html", dir + "/adir"], expect: ["cannot write \(dir)/adir: it is a directory", "report.html"], status: 64),
+            Case(args: ["compare", "--html", "/nonexistent-kpath/r.html"], expect: ["cannot write /nonexistent-kpath/r.html", "No such file or directory"], status: 64, output: "/nonexistent-kpath/r.html"),
+            Case(args: ["compare", "--count", "1", "--functions", "nosuch_kpath_fn*", "--html", dir + "/r.html"], expect: ["no traceable kernel function matches \"nosuch_kpath_fn*\""], status: 1, output: dir + "/r.html"),
+            Case(args: ["compare", "--backend", "kprobe"], expect: ["backend kprobe is not available here"], status: 1, needsNoKprobes: true),
+            // echo (the workload)
+            Case(args: ["echo", "client"], expect: ["missing expected argument '--to <host:port>'", "kpath echo client --help"], status: 64),
+            Case(args: ["echo", "client", "--to", "localhost"], expect: ["malformed address \"localhost\": missing port", "HOST:PORT"], status: 1),
+            Case(args: ["echo", "client", "--to", "::1:80"], expect: ["malformed address \"::1:80\"", "needs brackets"], status: 1),
+            Case(args: ["echo", "client", "--to", "127.0.0.1:http"], expect: ["invalid port \"http\"", "1-65535"], status: 1),
+            Case(args: ["echo", "client", "--to", "127.0.0.1:70000"], expect: ["port 70000 out of range"], status: 1),
+            Case(args: ["echo", "client", "--proto", "sctp", "--to", "127.0.0.1:9"], expect: ["unknown protocol \"sctp\"", "udp or tcp"], status: 1),
+            Case(args: ["echo", "client", "--count", "0", "--to", "127.0.0.1:9"], expect: ["count must be at least 1 (got 0)"], status: 1),
+            Case(args: ["echo", "client", "--timeout", "0", "--to", "127.0.0.1:9"], expect: ["timeout must be greater than 0"], status: 1),
+            Case(args: ["echo", "client", "--to", "127.0.0.1:9", "--message", big], expect: ["message is 70000 bytes", "--proto tcp"], status: 1),
+            Case(args: ["echo", "server", "--listen", "127.0.0.1:99999"], expect: ["port 99999 out of range"], status: 1),
+            Case(args: ["echo", "bench", "--seconds", "0"], expect: ["duration must be greater than 0"], status: 1),
+            // anywhere
+            Case(args: ["bogus"], expect: ["unexpected argument 'bogus'", "kpath --help"], status: 64),
+            Case(args: ["doctor", "--bogus"], expect: ["unknown option '--bogus'", "kpath doctor --help"], status: 64),
+        ]
+    }
+
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    /// Runs kpath (as nobody through setpriv when asked), killed after `timeout` s.
+    func run(_ args: [String], asNobody: Bool = false, timeout: Double = 60) throws -> Run {
+        let p = Process()
+        if asNobody {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", Self.kpath] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: Self.kpath)
+            p.arguments = args
+        }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        try p.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let o = Box(), e = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { o.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { e.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        group.wait()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o.data, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self))
+    }
+
+    /// Our children still alive (kpath's orphans come to us: we are a subreaper).
+    func children() -> [String] {
+        let me = getpid()
+        var out: [String] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == me, fields[0] != "Z" { out.append("\(entry) \(stat[..<close]))") }
+        }
+        return out
+    }
+
+    /// One line, `kpath: error: ...`, with every expected part, and no crash report.
+    func checkOneLine(_ r: Run, _ c: Case, _ label: String) {
+        XCTAssertEqual(r.status, c.status, "\(label): exit status\n\(r.stderr)")
+        XCTAssertEqual(r.stdout, "", "\(label): nothing on stdout")
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 2, "\(label): one line on stderr:\n\(r.stderr)")
+        XCTAssertEqual(lines.last, "", "\(label): ends with a newline")
+        XCTAssertTrue(r.stderr.hasPrefix("kpath: error: "), "\(label): \(r.stderr)")
+        for part in c.expect {
+            XCTAssertTrue(r.stderr.contains(part), "\(label): missing \(part.debugDescription) in \(r.stderr)")
+        }
+        for crash in ["Fatal error", "Stack dump", "backtrace", "Illegal instruction", "Segmentation fault", "Swift runtime failure"] {
+            XCTAssertFalse(r.stderr.contains(crash), "\(label): crash report: \(r.stderr)")
+        }
+    }
+
+    func testEveryBadInputIsOneClearLine() throws {
+        let kprobesUnavailable = KernelFeatures.detect().kprobesUnavailableReason != nil
+        let eventsBefore = try? String(contentsOfFile: Self.kprobeEvents, encoding: .utf8)
+        var ran = 0
+        for c in cases {
+            if c.needsNoKprobes && !kprobesUnavailable { continue }
+            let label = "kpath " + c.args.map { $0.count > 60 ? "<\($0.count) bytes>" : $0.debugDescription }.joined(separator: " ")
+            let before = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+            let r = try run(c.args)
+            checkOneLine(r, c, label)
+            if let out = c.output {
+                XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(label): left \(out)")
+            }
+            XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir)), before, "\(label): no file (or temporary file) left")
+            XCTAssertEqual(children(), [], "\(label): a process was left running")
+            ran += 1
+        }
+        XCTAssertGreaterThanOrEqual(ran, 50, "the table covers at least 50 mistakes here")
+        XCTAssertEqual(try? String(contentsOfFile: Self.kprobeEvents, encoding: .utf8), eventsBefore, "no kprobe left in \(Self.kprobeEvents)")
+    }
+
+    /// An existing report is left as it was when the run fails.
+    func testFailedRunLeavesAnExistingReportUnchanged() throws {
+        let path = dir + "/old.html"
+        try "old report\n".write(toFile: path, atomically: false, encoding: .utf8)
+        let r = try run(["compare", "--count", "1", "--functions", "nosuch_kpath_fn*", "--html", path])
+        checkOneLine(r, Case(args: [], expect: ["no traceable kernel function matches"], status: 1), "compare --html old.html")
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old report\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["adir", "old.html"])
+    }
+
+    /// Not root: every tracing command names what it needs.
+    func testUnprivilegedUserIsToldWhichCapabilities() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "no setpriv (util-linux) to drop privileges")
+        let probe = try run(["--help"], asNobody: true)
+        try XCTSkipIf(probe.status == 126 || probe.stderr.contains("Permission denied"),
+                      "nobody cannot execute \(Self.kpath) (a parent directory is closed to others)")
+        for args in [["funccount", "tcp_*"], ["stacks", "t:net:net_dev_queue"], ["trace", "-K", "t:net:net_dev_queue"],
+                     ["syscalls", "--", "true"], ["compare", "--count", "1"]] {
+            let r = try run(args, asNobody: true)
+            checkOneLine(r, Case(args: args, expect: ["needs root (or CAP_BPF and CAP_PERFMON)", "sudo"], status: 1), "nobody: kpath \(args.joined(separator: " "))")
+            XCTAssertEqual(children(), [])
+        }
+    }
+
+    /// No kernel BTF cannot be staged on a running host (nor in the VM, whose
+    /// kernels have it): the check itself is exercised here.
+    func testKernelWithoutBTFIsOneClearLine() throws {
+        var f = KernelFeatures.detect()
+        f.btf = false
+        XCTAssertThrowsError(try Preflight.requirePrivileges(f)) { e in
+            let s = "\(e)"
+            XCTAssertTrue(s.contains("no BTF") && s.contains("CONFIG_DEBUG_INFO_BTF=y"), s)
+            XCTAssertFalse(s.contains("\n"))
+        }
+    }
+}
