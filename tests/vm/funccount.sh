@@ -92,6 +92,30 @@ t_bad_inputs() {
 }
 check "funccount bad inputs: one-line errors, non-zero exit" t_bad_inputs
 
+t_backend_unavailable() {
+	# A backend this kernel lacks (kprobe-multi on Debian's 6.1) is one line, exit 1, no output.
+	r=0
+	lacking=""
+	for b in kprobe-multi kprobe fentry; do
+		kpath funccount --backend "$b" -d 1 tcp_v4_connect >/tmp/fbu.out 2>/tmp/fbu.err
+		rc=$?
+		if grep -q "is not available here" /tmp/fbu.err; then
+			lacking="$lacking $b"
+			cat /tmp/fbu.err
+			[ $rc = 1 ] || { echo "$b: exit $rc"; r=1; }
+			[ "$(grep -c . /tmp/fbu.err)" = 1 ] || { echo "$b: more than one line"; r=1; }
+			has /tmp/fbu.err "^kpath: error: backend $b is not available here: .+; omit --backend" || r=1
+			if [ -s /tmp/fbu.out ]; then echo "$b: stdout not empty"; r=1; fi
+		elif [ $rc != 0 ]; then
+			cat /tmp/fbu.err
+			r=1
+		fi
+	done
+	echo "backends this kernel lacks:${lacking:- none}"
+	return $r
+}
+check "funccount --backend B where B is unavailable: one line, exit 1" t_backend_unavailable
+
 t_nothing_left() {
 	sigint_leaves_nothing 3 kpath funccount 'tcp_*'
 }
