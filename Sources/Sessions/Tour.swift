@@ -66,11 +66,11 @@ public final class TourSession {
                              rt.shown([])]
             if host == "localhost" {
                 let same = wu.calls == wt.calls
-                step.evidence = ["UDP: \(wu.calls.count) calls resolved \"localhost\" before socket(2); TCP: \(wt.calls.count)"
-                                 + (same ? ", the same calls on the same files." : ", different:")]
+                step.evidence = ["Resolving \"localhost\" took \(wu.lines.count) syscalls for UDP and \(wt.lines.count) for TCP, "
+                                 + (same ? "naming the same \(wu.calls.count) files and sockets in the same order." : "naming different files:")]
                 if !same { step.evidence += ["  UDP: " + wu.calls.joined(separator: " "), "  TCP: " + wt.calls.joined(separator: " ")] }
                 step.claims = [Claim(id: "same-resolution", title: Claims.titles[0].1, status: same && !wu.calls.isEmpty ? .held : .notHeld,
-                                     evidence: "resolving \"localhost\": " + (same ? "the same \(wu.calls.count) syscalls for both (\(TourEvidence.brief(wu.calls)))"
+                                     evidence: "resolving \"localhost\": " + (same ? "both protocols " + (wu.calls.contains { $0.contains("nscd") } ? "tried nscd's socket, then " : "") + "opened \(TourEvidence.brief(wu.calls)), in the same order"
                                                                                     : "UDP \(TourEvidence.brief(wu.calls)); TCP \(TourEvidence.brief(wt.calls))"))]
             } else {
                 step.evidence = ["\"localhost\" does not resolve here (no /etc/hosts entry): dialing 127.0.0.1, which getaddrinfo answers without a syscall."]
@@ -307,16 +307,22 @@ public enum TourEvidence {
         let markers = ["/etc/nsswitch.conf", "/etc/hosts", "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf", "nscd"]
         guard let end = lines.firstIndex(where: { $0.hasPrefix("socket(AF_INET") }) else { return ([], []) }
         guard let start = lines[..<end].firstIndex(where: { l in markers.contains { l.contains($0) } }) else { return ([], []) }
-        // nscd is tried with an AF_UNIX socket just before the marker line.
+        // nscd is tried with an AF_UNIX socket just before the marker line
+        // (another thread's call may sit between them).
         var s = start
-        while s > 0, lines[s - 1].hasPrefix("socket(AF_UNIX") { s -= 1 }
+        if let u = lines[max(0, start - 3)..<start].firstIndex(where: { $0.hasPrefix("socket(AF_UNIX") }) { s = u }
         let window = Array(lines[s..<end])
-        let calls = window.map { l -> String in
+        // What identifies a resolution: the files and sockets it names, in
+        // order (calls without a name, and other threads' futex waits, vary).
+        let calls = window.compactMap { l -> String? in
             let name = String(l.prefix { $0 != "(" })
-            if let q = l.firstIndex(of: "\""), let q2 = l[l.index(after: q)...].firstIndex(of: "\""), l.hasPrefix("open") || l.hasPrefix("newfstatat") || l.hasPrefix("access") || l.hasPrefix("stat") {
-                return name + ":" + l[l.index(after: q)..<q2]
+            for key in ["sun_path=\"", "\""] {
+                guard let r = l.range(of: key) else { continue }
+                let value = l[r.upperBound...].prefix { $0 != "\"" }
+                if key == "\"" && !(l.hasPrefix("open") || l.hasPrefix("newfstatat") || l.hasPrefix("access") || l.hasPrefix("stat")) { break }
+                return value.isEmpty ? nil : name + ":" + value
             }
-            return name
+            return nil
         }
         return (window, calls)
     }
@@ -429,10 +435,13 @@ public enum TourEvidence {
     static func short(_ l: String, _ n: Int = 90) -> String { l.count <= n ? l : String(l.prefix(n - 1)) + "…" }
 
     public static func brief(_ calls: [String]) -> String {
-        let files = calls.compactMap { c -> String? in c.split(separator: ":", maxSplits: 1).count == 2 ? String(c.split(separator: ":", maxSplits: 1)[1]) : nil }
+        let files = calls.compactMap { c -> String? in
+            let p = c.split(separator: ":", maxSplits: 1)
+            return p.count == 2 && p[0] == "openat" ? String(p[1]) : nil
+        }
         var seen: [String] = []
         for f in files where !seen.contains(f) && f != "/" { seen.append(f) }
-        return seen.isEmpty ? calls.prefix(6).joined(separator: ", ") : "files: " + seen.joined(separator: ", ")
+        return seen.isEmpty ? calls.prefix(6).joined(separator: ", ") : seen.joined(separator: ", ")
     }
 
     public static func cap(_ lines: [String], _ n: Int) -> [String] {

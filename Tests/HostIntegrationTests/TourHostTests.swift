@@ -1,0 +1,87 @@
+// `kpath tour` on this host, in tracepoint mode (forced with --backend
+// tracepoint, so the test means the same on a kernel with kprobes): every
+// section prints its commands, evidence and claims, says what it cannot
+// show, and fits 80 columns. Needs root (it loads BPF).
+import Foundation
+import Glibc
+import XCTest
+
+final class TourHostTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: DoctorHostTests.kpath), "no kpath binary: swift build first")
+        try XCTSkipUnless(geteuid() == 0, "kpath tour loads BPF programs: run these tests as root")
+    }
+
+    func tour(_ args: [String]) throws -> DoctorHostTests.Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: DoctorHostTests.kpath)
+        p.arguments = ["tour"] + args
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return .init(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func testDegradedTourPrintsEverySection() throws {
+        let r = try tour(["--backend", "tracepoint", "--count", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = r.stdout
+        let titles = ["Address resolution", "TCP dialing vs UDP dialing", "Writing to a UDP \"connection\"", "Receiving in a client",
+                      "Receiving in a server", "The UDP server"]
+        var sections: [Substring] = []
+        for (i, t) in titles.enumerated() {
+            guard let start = text.range(of: "== \(i + 1)/6  \(t) ") else { XCTFail("no section \(t)\n\(text)"); continue }
+            let rest = text[start.upperBound...]
+            let end = rest.range(of: "\n== ")?.lowerBound ?? rest.endIndex
+            sections.append(rest[..<end])
+        }
+        XCTAssertEqual(sections.count, 6)
+        for s in sections {
+            XCTAssertTrue(s.contains("  $ sudo kpath "), "each step shows the command it ran:\n\(s)")
+            XCTAssertTrue(s.contains("  [held    ] ") || s.contains("  [unknown ] ") || s.contains("  [NOT HELD] "), "each step ends with its claim:\n\(s)")
+        }
+        // Evidence, live from this kernel.
+        XCTAssertTrue(sections[0].contains("openat(AT_FDCWD, \"/etc/hosts\"") || sections[0].contains("127.0.0.1, which getaddrinfo answers without a syscall"), String(sections[0]))
+        XCTAssertTrue(sections[1].contains("tcp_connect+0x") && sections[1].contains("tcp_v4_connect+0x"), String(sections[1]))
+        XCTAssertTrue(sections[2].contains("udp_sendmsg+0x") && sections[2].contains("ip_send_skb+0x"), String(sections[2]))
+        XCTAssertTrue(sections[3].contains("SO_RCVTIMEO") && sections[3].contains("i/o timeout"), String(sections[3]))
+        XCTAssertTrue(sections[4].contains("__sys_recvfrom+0x"), String(sections[4]))
+        XCTAssertTrue(sections[5].contains("recvfrom(3, \"hello\"") && sections[5].contains("accept4("), String(sections[5]))
+        // Degraded mode says so, and says what it cannot show.
+        XCTAssertTrue(text.contains("tracepoint mode (degraded)"))
+        XCTAssertGreaterThanOrEqual(text.components(separatedBy: "Not on this kernel: ").count - 1, 3)
+        for id in ["tcp-connect-transmits", "udp-connect-no-transmit", "tcp-handshake-packets", "udp-write-path", "read-deadline", "udp-server-recvfrom"] {
+            XCTAssertTrue(text.contains("[held    ] \(id):"), "\(id) should hold in tracepoint mode\n\(text)")
+        }
+        XCTAssertTrue(text.contains("[unknown ] udp-read-path:"))
+        XCTAssertNotNil(text.range(of: #"\n\d+ of 12 claims held"#, options: .regularExpression), text)
+        for line in text.split(separator: "\n") { XCTAssertLessThanOrEqual(line.count, 80, "wider than 80 columns: \(line)") }
+        XCTAssertFalse(text.contains("\u{1b}["), "no colour when NO_COLOR is set and stdout is a pipe")
+    }
+
+    func testOnlyAndJSON() throws {
+        let r = try tour(["--backend", "tracepoint", "--count", "1", "--only", "udp-server,writing", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let steps = doc?["steps"] as? [[String: Any]] ?? []
+        XCTAssertEqual(steps.map { $0["section"] as? String }, ["writing", "udp-server"], "in the article's order")
+        XCTAssertEqual(doc?["mode"] as? String, "tracepoints")
+        XCTAssertNotNil(doc?["compare"] as? [String: Any])
+    }
+
+    func testBadSectionIsOneLine() throws {
+        let r = try tour(["--only", "dns"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("unknown section \"dns\""), r.stderr)
+        XCTAssertTrue(r.stderr.contains("resolution, dialing, writing"), r.stderr)
+    }
+}
