@@ -2,12 +2,46 @@ import Foundation
 import Sessions
 
 extension HTMLReport {
-    /// `kpath tour --html FILE`: the tour's steps, then the compare run's report.
-    public static func tour(_ r: TourResult) -> String {
-        let text = TourReport.render(r)
-        return """
-        <!doctype html><html><head><meta charset="utf-8"><title>kpath tour — \(esc(r.kernel))</title></head>
-        <body><pre>\(esc(text))</pre></body></html>
-        """
+    /// `kpath tour --html FILE`: one section per step (explanation, the
+    /// commands it ran with the lines that make the point, what this kernel
+    /// cannot show, the claims), then the whole compare report the claims
+    /// were judged from.
+    public static func tour(_ r: TourResult, generated: Date = Date()) -> String {
+        tourPage(r, generated: generated).render()
+    }
+
+    public static func tourPage(_ r: TourResult, generated: Date = Date()) -> Page {
+        var facts = compareFacts(r.compare, generated: generated)
+        facts.removeAll { $0.0 == "command" || $0.0 == "took" }
+        facts.append(("command", r.command))
+        facts.append(("claims judged by", "sudo " + r.compare.command))
+        let claims = r.steps.flatMap(\.claims)
+        let held = claims.filter { $0.status == .held }.count
+        facts.append(("claims", "\(held) of \(claims.count) held"))
+        var sections = r.steps.map(stepSection)
+        sections += compareSections(r.compare).map { s in
+            var s = s
+            s.id = "compare-" + s.id
+            s.title = "Compare: " + s.title
+            return s
+        }
+        return Page(title: "kpath tour — \"A UDP server and client in Go\" on kernel \(r.kernel)", facts: facts,
+                    notice: modeNotice(r.compare), sections: sections)
+    }
+
+    static func stepSection(_ s: TourStep) -> Section {
+        var body = ""
+        for c in s.commands {
+            body += "<p class=\"command\"><code>$ \(esc(c.display))</code>"
+            if c.exitStatus != 0 { body += " <span class=\"muted\">(exit status \(c.exitStatus))</span>" }
+            body += "</p>\n"
+            if !c.lines.isEmpty { body += "<pre>\(esc(c.lines.joined(separator: "\n")))</pre>\n" }
+        }
+        for e in s.evidence { body += "<p>\(esc(e))</p>\n" }
+        if let c = s.cannotShow { body += "<div class=\"notice\"><strong>Not on this kernel:</strong> \(esc(c))</div>\n" }
+        for c in s.claims {
+            body += "<p class=\"claim\">\(claimBadge(c.status)) <code>\(esc(c.id))</code> \(esc(c.title)) — <span class=\"evidence\">\(esc(c.evidence))</span></p>\n"
+        }
+        return Section(id: "step-\(s.section)", title: "\(s.number). \(s.title)", intro: s.explanation, body: body)
     }
 }

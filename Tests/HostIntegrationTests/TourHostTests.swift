@@ -68,13 +68,21 @@ final class TourHostTests: XCTestCase {
     }
 
     func testOnlyAndJSON() throws {
-        let r = try tour(["--backend", "tracepoint", "--count", "1", "--only", "udp-server,writing", "--json"])
+        let html = NSTemporaryDirectory() + "kpath-tour-\(getpid()).html"
+        defer { unlink(html) }
+        let r = try tour(["--backend", "tracepoint", "--count", "1", "--only", "udp-server,writing", "--json", "--html", html])
         XCTAssertEqual(r.status, 0, r.stderr)
         let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let steps = doc?["steps"] as? [[String: Any]] ?? []
         XCTAssertEqual(steps.map { $0["section"] as? String }, ["writing", "udp-server"], "in the article's order")
         XCTAssertEqual(doc?["mode"] as? String, "tracepoints")
         XCTAssertNotNil(doc?["compare"] as? [String: Any])
+        // The page: the steps, then the compare report with its flame graphs.
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        XCTAssertTrue(page.contains("<section id=\"step-writing\">") && page.contains("<section id=\"step-udp-server\">"))
+        XCTAssertTrue(page.contains("$ sudo kpath trace -K -M 1 t:net:net_dev_queue"))
+        XCTAssertTrue(page.contains("<svg"))
+        XCTAssertFalse(page.contains("src=\"http") || page.contains("href=\"http"), "nothing fetched")
     }
 
     func testBadSectionIsOneLine() throws {
