@@ -85,6 +85,14 @@ final class TourHostTests: XCTestCase {
         XCTAssertFalse(page.contains("src=\"http") || page.contains("href=\"http"), "nothing fetched")
     }
 
+    /// --step prompts between steps and goes on at Enter or at the end of input.
+    func testStepGoesOnAtEndOfInput() throws {
+        let r = try tour(["--backend", "tracepoint", "--count", "1", "--only", "writing,server-read", "--step"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: "-- Enter for the next step").count - 1, 1, r.stderr)
+        XCTAssertTrue(r.stdout.contains("== 3/6  ") && r.stdout.contains("== 5/6  "), r.stdout)
+    }
+
     func testBadSectionIsOneLine() throws {
         let r = try tour(["--only", "dns"])
         XCTAssertNotEqual(r.status, 0)
