@@ -350,13 +350,28 @@ public enum HTMLReport {
     }
 
     /// An SVG document made fit to sit inside HTML: no XML declaration, its
-    /// ids (gradients) made unique with `id` so two graphs don't share one.
+    /// ids (gradients) made unique with `id` so two graphs don't share one,
+    /// and its `<style>` rules scoped to it (inline, they would style the whole page).
     public static func inlineSVG(_ svg: String, id: String) -> String {
         var s = svg
         if s.hasPrefix("<?xml"), let end = s.range(of: "?>") { s = String(s[end.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }
         s = s.replacingOccurrences(of: "id=\"background\"", with: "id=\"\(id)-bg\"")
             .replacingOccurrences(of: "url(#background)", with: "url(#\(id)-bg)")
+        if let a = s.range(of: "<style"), let open = s[a.upperBound...].range(of: ">"), let close = s[open.upperBound...].range(of: "</style>") {
+            s.replaceSubrange(open.upperBound..<close.lowerBound, with: scopeCSS(String(s[open.upperBound..<close.lowerBound]), to: "#\(id)"))
+        }
         return s.replacingOccurrences(of: "<svg ", with: "<svg id=\"\(id)\" ", options: [], range: s.range(of: "<svg "))
+    }
+
+    /// `text { ... }` -> `#id text { ... }`, each selector of each rule (flat CSS, no at-rules).
+    static func scopeCSS(_ css: String, to scope: String) -> String {
+        var out = "", rest = Substring(css)
+        while let brace = rest.firstIndex(of: "{"), let end = rest[brace...].firstIndex(of: "}") {
+            let selectors = rest[..<brace].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            out += "\n" + selectors.map { "\(scope) \($0)" }.joined(separator: ", ") + " " + rest[brace...end]
+            rest = rest[rest.index(after: end)...]
+        }
+        return out + "\n"
     }
 
     static func stacksSection(_ r: CompareResult) -> Section {

@@ -106,6 +106,10 @@ final class HTMLReportTests: XCTestCase {
         for s in all { XCTAssertNoThrow(try XMLDocument(data: Data(s.utf8)), String(s.prefix(80))) }
         XCTAssertFalse(html.contains("<?xml"), "an XML declaration inside HTML")
         XCTAssertFalse(html.contains("id=\"background\""), "two graphs sharing one gradient id")
+        // The flame graph's own style rules stay inside it.
+        XCTAssertTrue(html.contains("#flame-tcp text { font-family"))
+        XCTAssertTrue(html.contains("#flame-udp .frame:hover rect {"))
+        XCTAssertEqual(html.components(separatedBy: "text { font-family: Verdana").count - 1, 2, "an unscoped rule from an inline SVG")
     }
 
     func testFlameGraphOfADialIsTheClientsStacksBySyscall() {
