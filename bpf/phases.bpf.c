@@ -52,8 +52,8 @@ int follow_fork(struct bpf_raw_tracepoint_args *ctx)
 	if (!cfg || !cfg->filter_tgids || !cfg->follow_forks)
 		return 0;
 	role = kp_role_of(bpf_get_current_pid_tgid());
-	if (role)
-		bpf_map_update_elem(&kp_tracked, &pid, &role, BPF_ANY);
+	if (role && bpf_map_update_elem(&kp_tracked, &pid, &role, BPF_ANY))
+		kp_count_lost(KP_LOST_TRACKED);
 	return 0;
 }
 

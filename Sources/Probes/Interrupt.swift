@@ -4,13 +4,14 @@ import Glibc
 /// every exit path runs the normal teardown: links destroyed, children reaped.
 public enum Interrupt {
     nonisolated(unsafe) private static let flag: UnsafeMutablePointer<Int32> = {
-        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        p.pointee = 0
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
+        p.initialize(repeating: 0, count: 2)
         return p
     }()
 
     public static func install() {
         _ = flag
+        _ = received
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             var sa = sigaction()
             sa.__sigaction_handler.sa_handler = { s in Interrupt.raise(s) }
@@ -36,12 +37,16 @@ public enum Interrupt {
         }
     }
 
-    static func raise(_ s: Int32) { flag.pointee = s }
+    static func raise(_ s: Int32) { flag.pointee = s; flag[1] &+= 1 }
+
+    /// How many stop signals have arrived: a signal that lands while output
+    /// is blocked (a reader that stopped reading) shows up as a change.
+    public static var received: Int32 { flag[1] }
 
     /// The signal that asked us to stop, 0 if none.
     public static var signal: Int32 { flag.pointee }
     public static var requested: Bool { flag.pointee != 0 }
-    public static func reset() { flag.pointee = 0 }
+    public static func reset() { flag.pointee = 0; flag[1] = 0 }
 }
 
 public struct Cancelled: Error, CustomStringConvertible {

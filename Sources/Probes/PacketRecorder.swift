@@ -43,6 +43,8 @@ public final class PacketRecorder {
         object = try BPFObject(name: "packets", bytes: BPFObjects.bytes(.packets))
         wantStacks = stacks
         try tracker.share(into: object)
+        let ringMap = try object.map("packet_events")
+        try ringMap.setMaxEntries(RingBufferSize.bytes(default: ringMap.maxEntries))
         try object.load()
         try setPort(port)
         ring = try BPFRingBuffer(map: try object.map("packet_events")) { [weak self] bytes in

@@ -54,12 +54,15 @@ public struct StackLosses: Codable, Sendable, Equatable {
     public var counts: UInt64
     /// The ring buffer was full: hits not reported as events.
     public var events: UInt64
+    /// The tracked-process map was full: children of traced processes that
+    /// were not traced (their hits are missing from every count).
+    public var tracked: UInt64
 
-    public init(stacks: UInt64 = 0, counts: UInt64 = 0, events: UInt64 = 0) {
-        self.stacks = stacks; self.counts = counts; self.events = events
+    public init(stacks: UInt64 = 0, counts: UInt64 = 0, events: UInt64 = 0, tracked: UInt64 = 0) {
+        self.stacks = stacks; self.counts = counts; self.events = events; self.tracked = tracked
     }
 
-    public var isEmpty: Bool { stacks == 0 && counts == 0 && events == 0 }
+    public var isEmpty: Bool { stacks == 0 && counts == 0 && events == 0 && tracked == 0 }
 }
 
 /// bpf/stacks.bpf.c attached to targets: kernel functions through
@@ -126,7 +129,7 @@ public final class StackCollector {
         try object.map("stack_traces").setMaxEntries(options.stackMapEntries)
         try object.map("stack_counts").setMaxEntries(options.countEntries)
         // The ring buffer is only read in event mode: keep it one page otherwise.
-        try object.map("hit_events").setMaxEntries(options.events ? options.ringBytes : 4096)
+        try object.map("hit_events").setMaxEntries(options.events ? RingBufferSize.bytes(default: options.ringBytes) : 4096)
         if options.events { try object.setRodata("emit_events", UInt32(1)) }
         try object.load()
 
@@ -208,11 +211,7 @@ public final class StackCollector {
     }
 
     /// What full maps and buffers cost so far.
-    public func losses() -> StackLosses {
-        let l = tracker.lost()
-        func at(_ k: kp_lost) -> UInt64 { Int(k.rawValue) < l.count ? l[Int(k.rawValue)] : 0 }
-        return StackLosses(stacks: at(KP_LOST_STACK), counts: at(KP_LOST_COUNTS), events: at(KP_LOST_EVENTS))
-    }
+    public func losses() -> StackLosses { tracker.losses() }
 
     /// Empties the count hash (stack ids stay valid).
     public func clearCounts() throws {

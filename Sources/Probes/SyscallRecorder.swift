@@ -74,6 +74,8 @@ public final class SyscallRecorder {
         object = try BPFObject(name: "syscalls", bytes: BPFObjects.bytes(.syscalls))
         try tracker.share(into: object)
         try object.setRodata("trace_all", UInt32(syscalls == nil ? 1 : 0))
+        let ringMap = try object.map("syscall_events")
+        try ringMap.setMaxEntries(RingBufferSize.bytes(default: ringMap.maxEntries))
         try object.load()
         if let syscalls {
             let map = try object.map("traced_syscalls")

@@ -66,6 +66,14 @@ public final class Tracker {
         return m.sumPerCPUArray(count: Int(KP_LOST_NKINDS.rawValue))
     }
 
+    /// The same, by name.
+    public func losses() -> StackLosses {
+        let l = lost()
+        func at(_ k: kp_lost) -> UInt64 { Int(k.rawValue) < l.count ? l[Int(k.rawValue)] : 0 }
+        return StackLosses(stacks: at(KP_LOST_STACK), counts: at(KP_LOST_COUNTS), events: at(KP_LOST_EVENTS),
+                           tracked: at(KP_LOST_TRACKED))
+    }
+
     public func detach() { links.forEach { $0.detach() }; links = [] }
 
     private func fillPhaseTable() throws {

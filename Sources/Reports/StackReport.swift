@@ -66,6 +66,7 @@ public enum StackReport {
         if l.stacks > 0 { out.append("kpath: \(l.stacks) stack\(l.stacks == 1 ? "" : "s") lost (stack map full); the hits are counted under \(StackFrames.missing)") }
         if l.counts > 0 { out.append("kpath: \(l.counts) hit\(l.counts == 1 ? "" : "s") not counted (stack count map full)") }
         if l.events > 0 { out.append("kpath: \(l.events) event\(l.events == 1 ? "" : "s") lost (ring buffer full)") }
+        if l.tracked > 0 { out.append("kpath: \(l.tracked) child process\(l.tracked == 1 ? "" : "es") not traced (tracked-process map full); their hits are missing") }
         return out
     }
 

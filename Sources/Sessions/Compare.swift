@@ -88,11 +88,11 @@ public final class CompareSession {
         var runs: [ProtocolRun] = []
         for p in options.protocols {
             if Interrupt.requested { throw Cancelled() }
-            progress("\(p.rawValue): \(options.count) dials...")
-            runs.append(try runProtocol(p, tracker: tracker, counter: counter, packets: packets, probes: probes))
+            runs.append(try runProtocol(p, tracker: tracker, counter: counter, packets: packets, probes: probes, progress: progress))
         }
         progress("udp: read deadline probe...")
         let deadline = try deadlineProbe(tracker: tracker, probes: probes)
+        let lost = tracker.losses()
         counter?.detach()
         packets.detach()
         probes.detach()
@@ -102,14 +102,17 @@ public final class CompareSession {
         let claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline) : []
         return CompareResult(kernel: features.release, backend: backend.rawValue, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side.rawValue, patterns: splitPatterns(options.patterns),
-                             command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims)
+                             command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)
     }
 
     // MARK: one protocol
 
-    func runProtocol(_ proto: Proto, tracker: Tracker, counter: FunctionCounter?, packets: PacketRecorder, probes: CompareProbes) throws -> ProtocolRun {
+    func runProtocol(_ proto: Proto, tracker: Tracker, counter: FunctionCounter?, packets: PacketRecorder, probes: CompareProbes,
+                     progress: (String) -> Void = { _ in }) throws -> ProtocolRun {
         let t0 = Date()
         let port = try freeLoopbackPort(proto)
+        // The port is named so that a caller (tests/vm/cleanup.sh) can check it is free again after kpath stops.
+        progress("\(proto.rawValue): \(options.count) dials to 127.0.0.1:\(port)...")
         let dir = try TempDir()
         let serverLog = dir.path + "/server.log", clientLog = dir.path + "/client.log"
         let exe = HeldProcess.selfExecutable

@@ -18,6 +18,9 @@ public struct FunccountResult: Codable, Sendable {
     public var skipped: [SkippedFunction]
     public var attachSeconds: Double
     public var counts: [FunctionCount]
+    /// Counts are per-CPU u64 array slots (they cannot fill up); the one
+    /// possible loss is a child of the command that could not be tracked.
+    public var lost: StackLosses
 }
 
 /// `kpath funccount`: match functions, start the held command (if any), attach
@@ -82,7 +85,8 @@ public final class FunccountSession {
     public func result() throws -> FunccountResult {
         FunccountResult(kernel: features.release, backend: counter.report.backend, patterns: patterns,
                         attached: counter.report.attachedCount, skipped: counter.report.skipped,
-                        attachSeconds: counter.report.seconds, counts: try counts())
+                        attachSeconds: counter.report.seconds, counts: try counts(),
+                        lost: tracker.losses())
     }
 
     public func stop() -> Double {

@@ -64,11 +64,14 @@ struct CompareCommand: ParsableCommand {
                 eprint("kpath: tracepoint mode (degraded): \(session.modeReason ?? "")")
             }
             let result = try session.run { eprint("kpath: \($0)") }
+            for line in StackReport.lossLines(result.lost) { eprint(line) }
             if json {
                 out(try JSONReport.encode(result) + "\n")
             } else {
                 out(CompareReport.render(result, color: isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
             }
+            // SIGINT/SIGTERM while stdout was blocked: the report was cut short.
+            if stdoutAbandoned && Interrupt.requested { throw Cancelled() }
             if let html {
                 try writeAtomically(html, HTMLReport.compare(result))
                 eprint("kpath: wrote \(html)")

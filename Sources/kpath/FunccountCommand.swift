@@ -112,6 +112,7 @@ struct FunccountCommand: ParsableCommand {
                 if Interrupt.requested { out("\n") }
                 printTable(try session.counts())
             }
+            for line in StackReport.lossLines(session.tracker.losses()) { eprint(line) }
             eprint("Detaching...")
             let detach = session.stop()
             if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {

@@ -36,20 +36,34 @@ func eprint(_ s: String) {
 /// Writes to stdout as it goes (tables appear as they are printed); false once
 /// stdout is gone (EPIPE: `| head`), which callers may take as a cue to stop.
 @discardableResult
-func out(_ s: String) -> Bool { writeAll(1, s) }
+func out(_ s: String) -> Bool {
+    if stdoutAbandoned { return false }
+    if writeAll(1, s) { return true }
+    stdoutAbandoned = true
+    return false
+}
+
+/// Set once stdout failed (EPIPE) or a stop signal arrived while a write was
+/// blocked (the reader stopped reading): later output is dropped instead of
+/// blocking again, so SIGINT/SIGTERM always let kpath finish its teardown.
+nonisolated(unsafe) var stdoutAbandoned = false
 
 /// write(2) until done: FileHandle.write traps on EPIPE, a plain write returns it.
+/// Gives up (false) when a SIGINT/SIGTERM interrupts a blocked write.
 @discardableResult
 func writeAll(_ fd: Int32, _ s: String) -> Bool {
     var bytes = Array(s.utf8)
     var off = 0
+    let signalsBefore = Interrupt.received
     while off < bytes.count {
         let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
         if n < 0 {
-            if errno == EINTR { continue }
+            if errno == EINTR && Interrupt.received == signalsBefore { continue }
             return false
         }
         off += n
+        // A short write means the pipe was full and a signal cut in.
+        if off < bytes.count && Interrupt.received != signalsBefore { return false }
     }
     return true
 }

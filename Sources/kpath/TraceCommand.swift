@@ -87,7 +87,7 @@ struct TraceCommand: ParsableCommand {
                 }
             }
             let losses = session.losses()
-            for line in StackReport.lossLines(StackLosses(stacks: losses.stacks, counts: 0, events: losses.events)) { eprint(line) }
+            for line in StackReport.lossLines(StackLosses(stacks: losses.stacks, counts: 0, events: losses.events, tracked: losses.tracked)) { eprint(line) }
             eprint("Detaching...")
             session.stop()
             if let c = session.child, c.isRunning { c.terminate(); _ = c.wait() }

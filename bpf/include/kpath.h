@@ -42,7 +42,8 @@ enum kp_lost {
 	KP_LOST_STACK = 0,   /* bpf_get_stackid failed (map full, collision) */
 	KP_LOST_COUNTS = 1,  /* count hash full */
 	KP_LOST_EVENTS = 2,  /* ring buffer full */
-	KP_LOST_NKINDS = 3,
+	KP_LOST_TRACKED = 3, /* kp_tracked full: a child of a traced process is not traced */
+	KP_LOST_NKINDS = 4,
 };
 
 /* stacks.bpf.c: one unique kernel stack at one target. */
