@@ -113,14 +113,16 @@ public struct GlobPattern: FunctionMatcher, Sendable {
 
     public init(_ pattern: String) {
         self.pattern = pattern
-        // A backslash escapes in fnmatch(3) (`a\\*` is a literal star): such patterns take fnmatch too.
-        let special = pattern.filter { "*?[\\".contains($0) }
+        // Bytes, as fnmatch(3) sees them (a Character may hide `*` under a combining
+        // mark); a backslash escapes in fnmatch (`a\\*` is a literal star), so it goes there too.
+        let bytes = Array(pattern.utf8)
+        let special = bytes.filter { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "\\") }
         if special.isEmpty {
             shape = .literal
-        } else if special == "*" && pattern.hasSuffix("*") {
-            shape = .prefix(String(pattern.dropLast()))
-        } else if special == "*" && pattern.hasPrefix("*") {
-            shape = .suffix(String(pattern.dropFirst()))
+        } else if special == [UInt8(ascii: "*")] && bytes.last == UInt8(ascii: "*") {
+            shape = .prefix(String(decoding: bytes.dropLast(), as: UTF8.self))
+        } else if special == [UInt8(ascii: "*")] && bytes.first == UInt8(ascii: "*") {
+            shape = .suffix(String(decoding: bytes.dropFirst(), as: UTF8.self))
         } else {
             shape = .general
         }
@@ -130,7 +132,7 @@ public struct GlobPattern: FunctionMatcher, Sendable {
 
     public func matches(_ name: String) -> Bool {
         switch shape {
-        case .literal: return name == pattern
+        case .literal: return name.utf8.elementsEqual(pattern.utf8) // bytes: == would equate é and e+◌́
         case .prefix(let p): return name.utf8.starts(with: p.utf8)
         case .suffix(let x): return name.utf8.reversed().starts(with: x.utf8.reversed())
         case .general: return fnmatch(pattern, name, 0) == 0
