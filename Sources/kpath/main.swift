@@ -13,7 +13,8 @@ struct KPath: ParsableCommand {
         commandName: "kpath",
         abstract: "See what the Linux kernel does beneath a socket call.",
         subcommands: [CompareCommand.self, FunccountCommand.self, StacksCommand.self, TraceCommand.self,
-                      SyscallsCommand.self, DoctorCommand.self, TourCommand.self, EchoCommand.self])
+                      SyscallsCommand.self, DoctorCommand.self, TourCommand.self, EchoCommand.self,
+                      BPFIdsCommand.self])
 }
 
 // `kpath funccount 'tcp_*' -- CMD ARGS`: everything after the first `--` is the
