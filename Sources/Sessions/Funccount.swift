@@ -48,7 +48,10 @@ public final class FunccountSession {
         if let p = o.pid { try Preflight.requireProcess(p) }
         let backend = try Preflight.functionBackend(forced: o.backend, features: features)
         patterns = splitPatterns(o.patterns)
-        let kallsyms = try Kallsyms.load()
+        // /proc/kallsyms (170k lines: over a second under emulation) only where it is needed:
+        // fentry keys its counters by address. The catalog reads it itself when
+        // available_filter_functions is missing.
+        let kallsyms: Kallsyms? = try backend == .fentry ? Kallsyms.load() : nil
         functions = try FunctionCatalog.load(kallsyms: kallsyms).match(patterns, regex: o.regex)
         // Resolve the command before anything is attached: a typo costs nothing.
         var held: HeldProcess? = nil
