@@ -178,6 +178,8 @@ public final class CompareSession {
                    clientSyscalls: [(enter: UInt64, exit: UInt64, phase: String)]) -> [DialPacket] {
         var dialOfPort: [UInt16: Int] = [:]
         var out: [DialPacket] = []
+        // Each dial starts with socket(2): the k-th socket call begins dial k.
+        let socketCalls = clientSyscalls.filter { $0.phase == "socket" }.map(\.enter).sorted()
         for p in pkts.sorted(by: { $0.ns < $1.ns }) {
             let fromServer = p.sourcePort == serverPort
             let clientPort = fromServer ? p.destinationPort : p.sourcePort
@@ -185,8 +187,14 @@ public final class CompareSession {
             let task = p.tgid == UInt32(clientPID) ? "client" : p.tgid == UInt32(serverPID) ? "server" : p.comm
             // Other threads' long waits (futex, poll) also hold the packet: prefer the dial's own calls.
             let holding = clientSyscalls.filter { $0.enter <= p.ns && p.ns <= $0.exit }
-            let during = (holding.first { $0.phase != "other" } ?? holding.first)?.phase
-                ?? (p.tgid == UInt32(clientPID) ? p.phase.description : "between syscalls")
+            let held = holding.first { $0.phase != "other" } ?? holding.first
+            var during = held?.phase ?? (p.tgid == UInt32(clientPID) ? p.phase.description : "between syscalls")
+            // A dial's last packets (the server's FIN) can leave while the client is
+            // already in the next dial's calls: name that dial rather than pass them off as this one's.
+            if let held {
+                let callDial = socketCalls.filter { $0 <= held.enter }.count
+                if callDial > 0 && callDial != dial { during += " of dial \(callDial)" }
+            }
             out.append(DialPacket(dial: dial, phase: during, sender: fromServer ? "server" : "client", task: task,
                                   inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
