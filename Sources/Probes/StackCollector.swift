@@ -63,6 +63,16 @@ public struct StackLosses: Codable, Sendable, Equatable {
     }
 
     public var isEmpty: Bool { stacks == 0 && counts == 0 && events == 0 && tracked == 0 }
+
+    enum CodingKeys: String, CodingKey { case stacks, counts, events, tracked }
+
+    /// `tracked` may be missing: results saved before it was counted.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(stacks: try c.decode(UInt64.self, forKey: .stacks), counts: try c.decode(UInt64.self, forKey: .counts),
+                  events: try c.decode(UInt64.self, forKey: .events),
+                  tracked: try c.decodeIfPresent(UInt64.self, forKey: .tracked) ?? 0)
+    }
 }
 
 /// bpf/stacks.bpf.c attached to targets: kernel functions through

@@ -108,8 +108,9 @@ public struct CompareResult: Codable, Sendable {
     public var seconds: Double
     public var runs: [ProtocolRun]
     public var claims: [Claim]
-    /// What full maps and ring buffers cost during the run (all zero normally).
-    public var lost: StackLosses = StackLosses()
+    /// What full maps and ring buffers cost during the run (all zero
+    /// normally; nil in results saved before it was recorded).
+    public var lost: StackLosses? = nil
 
     public func run(_ p: Proto) -> ProtocolRun? { runs.first { $0.proto == p } }
 }

@@ -64,7 +64,7 @@ struct CompareCommand: ParsableCommand {
                 eprint("kpath: tracepoint mode (degraded): \(session.modeReason ?? "")")
             }
             let result = try session.run { eprint("kpath: \($0)") }
-            for line in StackReport.lossLines(result.lost) { eprint(line) }
+            for line in StackReport.lossLines(result.lost ?? StackLosses()) { eprint(line) }
             if json {
                 out(try JSONReport.encode(result) + "\n")
             } else {
