@@ -6,6 +6,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Set when the phases object follows syscalls (compare). funccount alone has
+ * no phases: skipping the per-hit thread lookup keeps the hot path short. */
+const volatile __u8 use_phases = 0;
+/* funccount -p PID (children not followed): one compare turns every other
+ * task away before any map lookup, as bpftrace's `pid == N` does. */
+const volatile __u32 only_tgid = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1); /* resized by user space to functions * KP_NROLES * KP_SLOTS */
@@ -23,12 +30,15 @@ struct {
 static __always_inline int count_hit(__u64 index)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), *v;
-	__u8 role = kp_role_of(pid_tgid);
+	__u8 role;
 	__u32 key;
 
+	if (only_tgid && (__u32)(pid_tgid >> 32) != only_tgid)
+		return 0;
+	role = kp_role_of(pid_tgid);
 	if (!role)
 		return 0;
-	key = (index * KP_NROLES + role - 1) * KP_SLOTS + kp_phase((__u32)pid_tgid) * 2 + kp_in_irq();
+	key = (index * KP_NROLES + role - 1) * KP_SLOTS + (use_phases ? kp_phase((__u32)pid_tgid) : KP_NONE) * 2 + kp_in_irq();
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (v)
 		*v += 1;

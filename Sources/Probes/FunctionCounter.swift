@@ -12,7 +12,9 @@ public final class FunctionCounter {
     private let object: BPFObject
     private let probes: FunctionProbes
 
-    public init(functions: [String], backend: Backend, tracker: Tracker, kallsyms: Kallsyms? = nil) throws {
+    /// `onlyProcess`: the one process traced, children not followed (funccount -p):
+    /// the programs then turn other tasks away with one compare.
+    public init(functions: [String], backend: Backend, tracker: Tracker, kallsyms: Kallsyms? = nil, onlyProcess: Int32? = nil) throws {
         self.functions = functions
         object = try BPFObject(name: "funccount", bytes: BPFObjects.bytes(.funccount))
         try tracker.share(into: object)
@@ -26,6 +28,8 @@ public final class FunctionCounter {
         for p in object.programs { p.autoload = p.name == program }
         try object.map("counts").setMaxEntries(max(1, functions.count) * Self.perFunction)
         try object.map("ip_to_index").setMaxEntries(max(1, functions.count) * 2)
+        try object.setRodata("use_phases", UInt8(tracker.phasesAttached ? 1 : 0))
+        try object.setRodata("only_tgid", UInt32(max(0, onlyProcess ?? 0)))
         try object.load()
         probes = FunctionProbes(functions: functions)
         let prog = try object.program(program)

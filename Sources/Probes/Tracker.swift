@@ -44,9 +44,13 @@ public final class Tracker {
         try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(role.rawValue))
     }
 
+    /// True once attachPhases ran: objects read the phase of a thread only then.
+    public private(set) var phasesAttached = false
+
     /// Starts following syscalls (phases), and interrupt context where the
     /// kernel's preempt count cannot be read (BPFObjects.irqFromTracepoints).
     public func attachPhases() throws {
+        phasesAttached = true
         // Exits before entries: a thread or CPU is never left marked inside
         // a syscall or interrupt it has left.
         var names = ["phase_exit", "phase_enter"]

@@ -68,7 +68,8 @@ public final class FunccountSession {
             try tracker.setFilter(tracking: true, followForks: false)
             try tracker.track(pid: p)
         }
-        counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms)
+        counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,
+                                      onlyProcess: held == nil ? o.pid : nil)
         if counter.report.attached.isEmpty {
             throw ProbeError.nothingAttached(counter.report.skippedSummary ?? "every function refused")
         }
