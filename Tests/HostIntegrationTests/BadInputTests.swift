@@ -13,11 +13,7 @@ import Sessions
 import XCTest
 
 final class BadInputTests: XCTestCase {
-    static var kpath: String {
-        if let p = ProcessInfo.processInfo.environment["KPATH_BINARY"] { return p }
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("kpath").path
-    }
+    static var kpath: String { kpathBinary() }
 
     /// Where the kernel would keep a kprobe kpath forgot (none on kprobe-less kernels).
     static let kprobeEvents = "/sys/kernel/tracing/kprobe_events"
@@ -127,37 +123,13 @@ final class BadInputTests: XCTestCase {
         ]
     }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    typealias Run = CommandRun
 
     /// Runs kpath (as nobody through setpriv when asked), killed after `timeout` s.
     func run(_ args: [String], asNobody: Bool = false, timeout: Double = 60) throws -> Run {
-        let p = Process()
-        if asNobody {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--", Self.kpath] + args
-        } else {
-            p.executableURL = URL(fileURLWithPath: Self.kpath)
-            p.arguments = args
-        }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        try p.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let o = Box(), e = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { o.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { e.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        group.wait()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o.data, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self))
+        asNobody ? try runCommand("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", Self.kpath] + args,
+                                  directory: dir, timeout: timeout)
+                 : try runCommand(Self.kpath, args, directory: dir, timeout: timeout)
     }
 
     /// Children that appeared since `before` and are still there after up to a

@@ -6,36 +6,17 @@ import Glibc
 import XCTest
 
 final class DoctorHostTests: XCTestCase {
-    static var kpath: String {
-        if let p = ProcessInfo.processInfo.environment["KPATH_BINARY"] { return p }
-        // The .xctest bundle's parent directory holds the kpath executable.
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") {
-            return URL(fileURLWithPath: b.bundlePath).deletingLastPathComponent().appendingPathComponent("kpath").path
-        }
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("kpath").path
-    }
+    static var kpath: String { kpathBinary() }
 
     override func setUpWithError() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.kpath), "no kpath binary at \(Self.kpath): swift build first")
         try XCTSkipUnless(geteuid() == 0, "kpath doctor tries BPF backends: run these tests as root")
     }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    typealias Run = CommandRun
 
     func doctor(_ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.kpath)
-        p.arguments = ["doctor"] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try runCommand(Self.kpath, ["doctor"] + args)
     }
 
     /// "label:   value" lines -> [label: value].

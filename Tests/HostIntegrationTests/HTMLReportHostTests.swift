@@ -37,36 +37,13 @@ final class HTMLReportHostTests: XCTestCase {
         return nil
     }
 
-    static var kpath: String {
-        if let p = ProcessInfo.processInfo.environment["KPATH_BINARY"] { return p }
-        return URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("kpath").path
-    }
+    static var kpath: String { kpathBinary() }
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    typealias Run = CommandRun
 
     /// Runs `exe args`, killing it after `timeout` seconds.
     func run(_ exe: String, _ args: [String], timeout: Double = 120) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let outBox = Box(), errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { p.terminate(); usleep(500_000); if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
-        p.waitUntilExit()
-        group.wait()
-        return Run(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self), stderr: String(decoding: errBox.data, as: UTF8.self))
+        try runCommand(exe, args, timeout: timeout, stopSignal: SIGTERM)
     }
 
     /// Headless chromium on `file`: `--dump-dom` (the DOM after load) with the

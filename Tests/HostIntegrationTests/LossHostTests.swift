@@ -8,11 +8,7 @@ import Glibc
 import XCTest
 
 final class LossHostTests: XCTestCase {
-    static var kpath: String {
-        if let p = ProcessInfo.processInfo.environment["KPATH_BINARY"] { return p }
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("kpath").path
-    }
+    static var kpath: String { kpathBinary() }
 
     override func setUpWithError() throws {
         try XCTSkipUnless(geteuid() == 0, "kpath syscalls loads BPF programs: run these tests as root")
@@ -20,29 +16,10 @@ final class LossHostTests: XCTestCase {
                           "no kpath binary at \(Self.kpath): build it (swift build) or set KPATH_BINARY")
     }
 
-    final class Collected: @unchecked Sendable { var data = Data() }
-
     /// Runs kpath with `args` and extra environment; (status, stdout, stderr).
     func kpath(_ args: [String], env: [String: String] = [:], timeout: Double = 120) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.kpath)
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = Collected(), e = Collected()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { o.data = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { e.data = err.fileHandleForReading.readDataToEndOfFile() }
-        let start = Date()
-        while p.isRunning && Date().timeIntervalSince(start) < timeout { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); XCTFail("kpath \(args) did not finish in \(timeout)s") }
-        p.waitUntilExit()
-        group.wait()
-        return (p.terminationStatus, String(decoding: o.data, as: UTF8.self), String(decoding: e.data, as: UTF8.self))
+        let r = try runCommand(Self.kpath, args, environment: env, timeout: timeout, failOnTimeout: true)
+        return (r.status, r.stdout, r.stderr)
     }
 
     static let writes = 20000

@@ -16,51 +16,13 @@ final class SyscallsHostTests: XCTestCase {
 
     // MARK: helpers
 
-    static var kpath: String {
-        if let p = ProcessInfo.processInfo.environment["KPATH_BINARY"] { return p }
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("kpath").path
-    }
+    static var kpath: String { kpathBinary() }
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
-    }
-
-    final class Collected: @unchecked Sendable {
-        var data = Data()
-    }
+    typealias Run = CommandRun
 
     /// Runs kpath with `args`; after `interruptAfter` seconds sends SIGINT; kills it after `timeout`.
     func kpath(_ args: [String], interruptAfter: Double? = nil, timeout: Double = 60) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.kpath)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = Collected(), e = Collected()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { o.data = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { e.data = err.fileHandleForReading.readDataToEndOfFile() }
-        let start = Date()
-        var interrupted = false
-        while p.isRunning && Date().timeIntervalSince(start) < timeout {
-            if let i = interruptAfter, !interrupted, Date().timeIntervalSince(start) >= i {
-                kill(p.processIdentifier, SIGINT)
-                interrupted = true
-            }
-            usleep(20_000)
-        }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); XCTFail("kpath \(args) did not finish in \(timeout)s") }
-        p.waitUntilExit()
-        group.wait()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o.data, as: UTF8.self),
-                   stderr: String(decoding: e.data, as: UTF8.self))
+        try runCommand(Self.kpath, args, interruptAfter: interruptAfter, timeout: timeout, failOnTimeout: true)
     }
 
     /// `kpath echo server` on 127.0.0.1, an ephemeral port; stopped at the end of the test.

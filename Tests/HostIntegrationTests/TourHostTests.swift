@@ -12,22 +12,8 @@ final class TourHostTests: XCTestCase {
         try XCTSkipUnless(geteuid() == 0, "kpath tour loads BPF programs: run these tests as root")
     }
 
-    func tour(_ args: [String]) throws -> DoctorHostTests.Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: DoctorHostTests.kpath)
-        p.arguments = ["tour"] + args
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return .init(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    func tour(_ args: [String]) throws -> CommandRun {
+        try runCommand(DoctorHostTests.kpath, ["tour"] + args, environment: ["NO_COLOR": "1"], timeout: 300, stopSignal: SIGINT, failOnTimeout: true)
     }
 
     func testDegradedTourPrintsEverySection() throws {
