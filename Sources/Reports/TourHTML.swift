@@ -25,7 +25,7 @@ extension HTMLReport {
             s.title = "Compare: " + s.title
             return s
         }
-        return Page(title: "kpath tour — \"A UDP server and client in Go\" on kernel \(r.kernel)", facts: facts,
+        return Page(title: "kpath tour — “A UDP server and client in Go” on kernel \(r.kernel)", facts: facts,
                     notice: modeNotice(r.compare), sections: sections)
     }
 

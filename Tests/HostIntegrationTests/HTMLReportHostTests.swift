@@ -150,4 +150,19 @@ final class HTMLReportHostTests: XCTestCase {
         try checkInBrowser(file, title: "kpath compare tcp udp — kernel 6.12.118+deb13-amd64",
                            expect: ["11 of 11 held", "<section id=\"funccount\">", "tcp_v4_connect"])
     }
+
+    /// `kpath tour --html`: the steps' sections, then the compare report (tracepoint mode forced: the same on any kernel).
+    func testTourReportRendersInChromium() throws {
+        try XCTSkipUnless(geteuid() == 0, "needs root to load BPF programs")
+        let file = "\(dir)/tour.html"
+        let r = try runCommand(Self.kpath, ["tour", "--backend", "tracepoint", "--count", "2", "--only", "dialing,udp-server", "--html", file],
+                               environment: ["NO_COLOR": "1"], timeout: 180, stopSignal: SIGINT)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let html = try String(contentsOfFile: file, encoding: .utf8)
+        guard let t = html.range(of: "<title>"), let e = html.range(of: "</title>") else { return XCTFail("no <title> in the report") }
+        let title = String(html[t.upperBound..<e.lowerBound]).replacingOccurrences(of: "&amp;", with: "&")
+        XCTAssertTrue(title.hasPrefix("kpath tour — “A UDP server and client in Go” on kernel "), title)
+        try checkInBrowser(file, title: title, expect: ["<section id=\"step-dialing\">", "<section id=\"step-udp-server\">",
+                                                         "$ sudo kpath syscalls -e socket-io -p ", "udp-server-recvfrom", "Not on this kernel:"])
+    }
 }
