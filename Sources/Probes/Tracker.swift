@@ -39,6 +39,18 @@ public final class Tracker {
         }
     }
 
+    /// What a tracing command follows: a held command and its children, or
+    /// `-p PID` (its children only with `followPIDForks`); neither: every process.
+    public func follow(commandPID: Int32?, pid: Int32?, followPIDForks: Bool = false) throws {
+        if let c = commandPID {
+            try setFilter(tracking: true, followForks: true)
+            try track(pid: c)
+        } else if let p = pid {
+            try setFilter(tracking: true, followForks: followPIDForks)
+            try track(pid: p)
+        }
+    }
+
     /// Traces `pid` (and, with followForks, its future children) in `role`.
     public func track(pid: Int32, role: Role = .client) throws {
         try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(role.rawValue))

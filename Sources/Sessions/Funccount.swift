@@ -61,13 +61,7 @@ public final class FunccountSession {
         }
         child = held
         tracker = try Tracker()
-        if let c = held {
-            try tracker.setFilter(tracking: true, followForks: true)
-            try tracker.track(pid: c.pid)
-        } else if let p = o.pid {
-            try tracker.setFilter(tracking: true, followForks: false)
-            try tracker.track(pid: p)
-        }
+        try tracker.follow(commandPID: held?.pid, pid: o.pid)
         counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,
                                       onlyProcess: held == nil ? o.pid : nil)
         if counter.report.attached.isEmpty {

@@ -454,13 +454,7 @@ public final class StacksSession {
         }
         child = held
         tracker = try Tracker()
-        if let c = held {
-            try tracker.setFilter(tracking: true, followForks: true)
-            try tracker.track(pid: c.pid)
-        } else if let p = o.pid {
-            try tracker.setFilter(tracking: true, followForks: false)
-            try tracker.track(pid: p)
-        }
+        try tracker.follow(commandPID: held?.pid, pid: o.pid)
         try tracker.attachPhases()
         var co = o.collector
         co.events = o.events

@@ -494,13 +494,7 @@ public final class SyscallsSession {
         }
         child = held
         tracker = try Tracker()
-        if let c = held {
-            try tracker.setFilter(tracking: true, followForks: true)
-            try tracker.track(pid: c.pid)
-        } else if let p = o.pid {
-            try tracker.setFilter(tracking: true, followForks: o.followForks)
-            try tracker.track(pid: p)
-        }
+        try tracker.follow(commandPID: held?.pid, pid: o.pid, followPIDForks: o.followForks)
         collector = try SyscallCollector(tracker: tracker, filter: o.filter,
                                          heldCommands: held.map { [$0.pid] } ?? [], accumulate: o.accumulate)
     }
