@@ -287,6 +287,11 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	for (int i = 0; i < 4; i++)
 		e->msg[i] = 0;
 
+	/* The path read at entry (set only for calls that name one: path_arg). */
+	if (p->path_len > 0 && p->path_len <= KP_DATA_MAX) {
+		__builtin_memcpy(e->data, p->path, KP_DATA_MAX);
+		e->data_len = p->path_len;
+	}
 	switch (p->nr) {
 	case NR_connect:
 	case NR_bind:
@@ -336,23 +341,6 @@ int syscall_exit(struct tp_sys_exit *ctx)
 		break;
 	case NR_setsockopt:
 		copy_data(e, p->args[3], p->args[4]);
-		break;
-	case NR_open:
-	case NR_stat:
-	case NR_lstat:
-	case NR_access:
-	case NR_execve:
-	case NR_readlink:
-	case NR_openat:
-	case NR_newfstatat:
-	case NR_readlinkat:
-	case NR_faccessat:
-	case NR_statx:
-	case NR_faccessat2:
-		if (p->path_len > 0 && p->path_len <= KP_DATA_MAX) {
-			__builtin_memcpy(e->data, p->path, KP_DATA_MAX);
-			e->data_len = p->path_len;
-		}
 		break;
 	case NR_getsockopt:
 		if (ret == 0) {
