@@ -13,12 +13,9 @@ public final class TourSession {
     public struct Options {
         public var count = 3
         public var backend: Backend?
-        public var sections: [TourSection] = TourSection.allCases
-        public var commandLine = "kpath tour"
         public init() {}
     }
 
-    public let options: Options
     public let compare: CompareSession
     /// Functions mode can probe kernel functions; tracepoint mode cannot.
     public var mode: CompareMode { compare.mode }
@@ -28,7 +25,6 @@ public final class TourSession {
     var compareResult: CompareResult?
 
     public init(_ o: Options) throws {
-        options = o
         var c = CompareSession.Options()
         c.count = o.count
         c.backend = o.backend
@@ -303,7 +299,7 @@ public enum TourEvidence {
     /// or nscd) up to the first AF_INET/AF_INET6 socket(2). `calls` names
     /// each call with the file it named, for comparing two runs.
     public static func resolutionWindow(_ output: [String]) -> (lines: [String], calls: [String]) {
-        let lines = syscallLines(output).map(stripPid)
+        let lines = syscallLines(output)
         let markers = ["/etc/nsswitch.conf", "/etc/hosts", "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf", "nscd"]
         guard let end = lines.firstIndex(where: { $0.hasPrefix("socket(AF_INET") }) else { return ([], []) }
         guard let start = lines[..<end].firstIndex(where: { l in markers.contains { l.contains($0) } }) else { return ([], []) }
@@ -329,11 +325,10 @@ public enum TourEvidence {
 
     /// strace lines of a `kpath syscalls` output: the ones that look like `name(...) = ...`.
     public static func syscallLines(_ output: [String]) -> [String] {
-        output.filter { l in
-            let s = stripPid(l)
+        output.map(stripPid).filter { s in
             guard let p = s.firstIndex(of: "("), p > s.startIndex else { return false }
             return s[..<p].allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && (s.contains(" = ") || s.hasSuffix("= ?"))
-        }.map(stripPid)
+        }
     }
 
     static func stripPid(_ l: String) -> String {

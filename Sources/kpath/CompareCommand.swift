@@ -68,7 +68,7 @@ struct CompareCommand: ParsableCommand {
             if json {
                 out(try JSONReport.encode(result) + "\n")
             } else {
-                out(CompareReport.render(result, color: isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
+                out(CompareReport.render(result, color: stdoutWantsColor()))
             }
             // SIGINT/SIGTERM while stdout was blocked: the report was cut short.
             if stdoutAbandoned && Interrupt.requested { throw Cancelled() }

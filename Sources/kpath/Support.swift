@@ -29,6 +29,11 @@ func oneLine(_ error: Error) -> String {
     return s.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? s
 }
 
+/// Colour on stdout only when it is a terminal and NO_COLOR is unset (no-color.org).
+func stdoutWantsColor() -> Bool {
+    isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+}
+
 func eprint(_ s: String) {
     writeAll(2, s + "\n")
 }

@@ -66,29 +66,29 @@ struct TourCommand: ParsableCommand {
             var o = TourSession.Options()
             o.count = count
             o.backend = try parseBackend(backend)
-            o.sections = try sections()
-            o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            let sections = try sections()
+            let commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let session = try TourSession(o)
-            let style = TourReport.Style(color: !json && isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+            let style = TourReport.Style(color: !json && stdoutWantsColor())
             let progress: (String) -> Void = { eprint("kpath: \($0)") }
             if session.mode == .tracepoints { eprint("kpath: tracepoint mode (degraded): \(session.compare.modeReason ?? "")") }
 
             let cr = try session.measure(progress: progress)
             if !json {
                 out(TourReport.header(kernel: cr.kernel, backend: cr.backend, mode: cr.mode, modeReason: cr.modeReason,
-                                      compareCommand: cr.command, steps: o.sections.count, style: style))
+                                      compareCommand: cr.command, steps: sections.count, style: style))
             }
             var steps: [TourStep] = []
-            for (i, section) in o.sections.enumerated() {
+            for (i, section) in sections.enumerated() {
                 if Interrupt.requested { throw Cancelled() }
                 let number = (TourSection.allCases.firstIndex(of: section) ?? i) + 1
                 let s = try session.step(section, number: number, progress: progress)
                 steps.append(s)
                 if !json { out(TourReport.step(s, of: TourSection.allCases.count, style: style)) }
-                if step && !json && i < o.sections.count - 1 { waitForEnter() }
+                if step && !json && i < sections.count - 1 { waitForEnter() }
             }
             let result = TourResult(kernel: cr.kernel, backend: cr.backend, mode: cr.mode, modeReason: cr.modeReason,
-                                    command: o.commandLine, steps: steps, compare: cr)
+                                    command: commandLine, steps: steps, compare: cr)
             if json {
                 out(try JSONReport.encode(result) + "\n")
             } else {
