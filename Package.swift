@@ -2,7 +2,14 @@
 // kpath: see README.md. Layers (imports point down only):
 //   kpath (commands) -> Reports -> Sessions -> Probes -> Libbpf / KernelInfo / BPFObjects
 //                                   Sessions -> Workload
+import Foundation
 import PackageDescription
+
+// `kpath --version`: ./VERSION and the commit this tree is at ("+dirty" when
+// it has uncommitted changes), compiled into the BuildInfo C target.
+let version = (try? String(contentsOfFile: Context.packageDirectory + "/VERSION", encoding: .utf8))?
+    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+let commit = Context.gitInformation.map { String($0.currentCommit.prefix(12)) + ($0.hasUncommittedChanges ? "+dirty" : "") } ?? "unknown"
 
 let package = Package(
     name: "kpath",
@@ -13,10 +20,12 @@ let package = Package(
     ],
     targets: [
         // libbpf (Debian: libbpf-dev) imported through pkg-config.
-        .systemLibrary(name: "CLibbpf", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
+        .systemLibrary(name: "CLibbpf", providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
         // The records that cross between the BPF programs and Swift, one header for both sides.
         .target(name: "BPFRecords", path: "bpf", exclude: ["funccount.bpf.c", "phases.bpf.c", "stacks.bpf.c", "syscalls.bpf.c", "packets.bpf.c", "include/common.bpf.h", "include/kernel.bpf.h"],
                 sources: ["records.c"], publicHeadersPath: "include"),
+        .target(name: "BuildInfo", cSettings: [.define("KPATH_VERSION", to: "\"\(version)\""),
+                                               .define("KPATH_COMMIT", to: "\"\(commit)\"")]),
         // The compiled bpf/*.bpf.c objects, embedded by the BPFCompiler plugin.
         .target(name: "BPFObjects", plugins: ["BPFCompiler"]),
         .executableTarget(name: "bpf-embed", path: "Plugins/BPFEmbedTool"),
@@ -34,7 +43,7 @@ let package = Package(
         // Tables, folded stacks, SVG, JSON, HTML from session results.
         .target(name: "Reports", dependencies: ["Sessions", "KernelInfo"]),
         .executableTarget(name: "kpath", dependencies: [
-            "Reports", "Sessions", "Workload", "Probes", "KernelInfo",
+            "BuildInfo", "Reports", "Sessions", "Workload", "Probes", "KernelInfo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KernelInfoTests", dependencies: ["KernelInfo"]),

@@ -1,5 +1,5 @@
 // The BPF objects compiled from bpf/*.bpf.c at build time (see Plugins/BPFCompiler).
-import Foundation
+import FoundationEssentials
 
 public enum BPFObjectName: String, CaseIterable, Sendable {
     /// Per-thread syscall phase, tracked processes, softirq depth (bpf/phases.bpf.c).
@@ -20,8 +20,22 @@ public enum BPFObjects {
     /// the objects built with KP_IRQ_FROM_TRACEPOINTS are used.
     public static let irqFromTracepoints: Bool = {
         guard let data = FileManager.default.contents(atPath: "/proc/kallsyms") else { return true }
-        return data.range(of: Data(" __preempt_count\n".utf8)) == nil && data.range(of: Data(" pcpu_hot\n".utf8)) == nil
+        return !contains(data, " __preempt_count\n") && !contains(data, " pcpu_hot\n")
     }()
+
+    static func contains(_ data: Data, _ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        return data.withUnsafeBytes { hay in
+            guard hay.count >= n.count else { return false }
+            var i = 0
+            while let j = hay[i...(hay.count - n.count)].firstIndex(of: n[0]) {
+                if hay[j..<(j + n.count)].elementsEqual(n) { return true }
+                i = j + 1
+                if i > hay.count - n.count { return false }
+            }
+            return false
+        }
+    }
 
     /// The ELF bytes of one embedded object, in the build this kernel needs.
     public static func bytes(_ name: BPFObjectName) -> [UInt8] {

@@ -163,7 +163,7 @@ public final class RegexPattern: FunctionMatcher, @unchecked Sendable {
 
 /// Splits `tcp_*,udp_*` and repeated arguments into single patterns.
 public func splitPatterns(_ args: [String]) -> [String] {
-    args.flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces() } }.filter { !$0.isEmpty }
+    args.flatMap { $0.split(separator: ",").map { String($0).trimmed() } }.filter { !$0.isEmpty }
 }
 
 extension String {

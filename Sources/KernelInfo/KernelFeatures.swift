@@ -74,17 +74,9 @@ public struct KernelFeatures: Codable, Sendable {
     static func effectiveCapabilities() -> UInt64 {
         guard let s = readFileString("/proc/self/status") else { return 0 }
         for line in s.split(separator: "\n") where line.hasPrefix("CapEff:") {
-            let hex = line.dropFirst("CapEff:".count).trimmingCharacters()
+            let hex = line.dropFirst("CapEff:".count).trimmed()
             return UInt64(hex, radix: 16) ?? 0
         }
         return 0
     }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String { String(self).trimmingSpaces().replacingTabs() }
-}
-
-extension String {
-    func replacingTabs() -> String { String(filter { $0 != "\t" }) }
 }

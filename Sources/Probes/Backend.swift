@@ -29,7 +29,7 @@ public enum ProbeError: Error, CustomStringConvertible {
         case .notPrivileged:
             return "tracing needs root (or CAP_BPF and CAP_PERFMON); run it with sudo"
         case .kprobesUnavailable(let r):
-            return "cannot probe kernel functions on this kernel: \(r); run `scripts/vmtest -- kpath ...` to try a Debian kernel in a VM, or `kpath doctor` for details"
+            return "cannot probe kernel functions on this kernel: \(r); see `kpath doctor` for details\(Checkout.vmtestHint)"
         case .backendUnavailable(let b, let r):
             return "backend \(b.rawValue) is not available here: \(r); omit --backend to let kpath choose, or see `kpath doctor`"
         case .nothingAttached(let r):

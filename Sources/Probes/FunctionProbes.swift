@@ -1,5 +1,6 @@
 import Dispatch
-import Foundation
+import Synchronization
+import FoundationEssentials
 import KernelInfo
 import Libbpf
 
@@ -97,16 +98,9 @@ public final class FunctionProbes {
         let all = links
         links = []
         if all.count > 16 {
-            let lock = NSLock()
-            var pending = all
+            let pending = Mutex(all)
             DispatchQueue.concurrentPerform(iterations: 32) { _ in
-                while true {
-                    lock.lock()
-                    let l = pending.popLast()
-                    lock.unlock()
-                    guard let l else { return }
-                    l.detach()
-                }
+                while let l = pending.withLock({ $0.popLast() }) { l.detach() }
             }
         } else {
             all.forEach { $0.detach() }

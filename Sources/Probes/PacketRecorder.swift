@@ -1,6 +1,7 @@
 import BPFObjects
 import BPFRecords
-import Foundation
+import FoundationEssentials
+import Glibc
 import Libbpf
 
 /// One packet handed to a device, decoded from kp_packet_event.

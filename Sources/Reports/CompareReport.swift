@@ -1,4 +1,5 @@
-import Foundation
+import KernelInfo
+import FoundationEssentials
 import Sessions
 
 /// `kpath compare` as text: the article's tables and claims, side by side.
@@ -15,7 +16,7 @@ public enum CompareReport {
             let att = r.runs.first.map { "\($0.functionsAttached) functions attached (\(r.patterns.joined(separator: ","))), \($0.functionsSkipped) skipped" } ?? ""
             o += "backend \(r.backend): \(att)\n"
         }
-        o += String(format: "took %.1f s\n", r.seconds)
+        o += cFormat("took %.1f s\n", r.seconds)
 
         if r.mode == .functions {
             // (a) the article's two funccount tables
@@ -77,7 +78,7 @@ public enum CompareReport {
             o += pad("ms", 9) + pad("client syscall", 16) + pad("from", 22) + pad("to", 22) + pad("flags", 10) + pad("len", 6) + "sent by\n"
             for p in run.packets.filter({ $0.dial == 1 }) {
                 let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
-                o += pad(String(format: "%.3f", Double(p.nsSinceStart) / 1e6), 9) + pad(p.phase, 16) + pad(p.source, 22)
+                o += pad(cFormat("%.3f", Double(p.nsSinceStart) / 1e6), 9) + pad(p.phase, 16) + pad(p.source, 22)
                     + pad(p.destination, 22) + pad(p.flags, 10) + pad("\(p.length)", 6) + by + "\n"
             }
         }
@@ -127,5 +128,5 @@ public enum CompareReport {
     }
 
     static func section(_ title: String) -> String { "\n== \(title) ==\n" }
-    static func f2(_ d: Double) -> String { String(format: "%.2f", d) }
+    static func f2(_ d: Double) -> String { cFormat("%.2f", d) }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import KernelInfo
+import FoundationEssentials
 import Sessions
 
 /// Flame graphs drawn by kpath itself, after Brendan Gregg's flamegraph.pl:
@@ -107,7 +108,7 @@ public enum FlameGraph {
             let x = Double(style.xpad) + f.x * usable
             let y = height - ypad2 - (f.depth + 1) * style.frameHeight
             let pct = total > 0 ? Double(f.count) * 100 / Double(total) : 0
-            let tip = "\(f.name) (\(grouped(f.count)) sample\(f.count == 1 ? "" : "s"), \(String(format: "%.2f", pct))%)"
+            let tip = "\(f.name) (\(grouped(f.count)) sample\(f.count == 1 ? "" : "s"), \(cFormat("%.2f", pct))%)"
             s += "<g class=\"frame\"><title>\(escape(tip))</title>"
             s += "<rect x=\"\(fmt(x))\" y=\"\(y)\" width=\"\(fmt(w))\" height=\"\(style.frameHeight - 1)\" fill=\"\(color(f.name))\" rx=\"2\" ry=\"2\"/>"
             let label = fit(f.name, chars: Int((w - 3) / glyph))
@@ -167,7 +168,7 @@ public enum FlameGraph {
 
     static func fmt(_ d: Double) -> String {
         if d == d.rounded() { return String(Int(d)) }
-        return String(format: "%.2f", d)
+        return cFormat("%.2f", d)
     }
 
     static func grouped(_ n: UInt64) -> String {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Sessions
 
 /// bcc funccount's table: `%-36s %8s`, ascending, zero counts left out.

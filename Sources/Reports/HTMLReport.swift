@@ -1,4 +1,6 @@
-import Foundation
+import KernelInfo
+import FoundationEssentials
+import Glibc
 import Sessions
 
 /// Self-contained HTML reports: one file, inline CSS and inline SVG, no script,
@@ -107,7 +109,7 @@ public enum HTMLReport {
             f.append(("functions", "\(run.functionsAttached) attached (\(r.patterns.joined(separator: ","))), \(run.functionsSkipped) skipped"))
         }
         f += [("dials", "\(r.dials) per protocol, \(r.side) side"), ("command", r.command),
-              ("date", isoDate(generated)), ("took", String(format: "%.1f s", r.seconds))]
+              ("date", isoDate(generated)), ("took", cFormat("%.1f s", r.seconds))]
         return f
     }
 
@@ -245,7 +247,7 @@ public enum HTMLReport {
             body += "<div class=\"timeline\">" + sequenceDiagram(run) + "</div>\n"
             let rows = dial1.map { p -> [Cell] in
                 let route = oneHost != nil ? "\(port(p.source)) → \(port(p.destination))" : "\(p.source) → \(p.destination)"
-                return [.num(String(format: "%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase))</code>"), Cell(route),
+                return [.num(cFormat("%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase))</code>"), Cell(route),
                         .html("<strong>\(esc(p.flags))</strong>"), .num("\(p.length)"),
                         .html(esc(p.sender) + (p.inInterrupt ? " <span class=\"muted\">(softirq on \(esc(p.task))'s stack)</span>" : ""))]
             }
@@ -313,7 +315,7 @@ public enum HTMLReport {
             s += "<g class=\"pkt \(cls)\"><title>\(esc("\(pk.source) → \(pk.destination) \(pk.flags) len \(pk.length), sent by \(pk.sender)\(pk.inInterrupt ? " in softirq on \(pk.task)'s stack" : "")"))</title>"
             s += "<line x1=\"\(fmt(x1))\" y1=\"\(y)\" x2=\"\(fmt(x2))\" y2=\"\(y)\" marker-end=\"url(#arr-\(p)-\(fromClient ? "c" : "s"))\"/>"
             s += "<text class=\"flags\" x=\"\(fmt((left + right) / 2))\" y=\"\(y - 5)\" text-anchor=\"middle\">\(esc(flags)) <tspan class=\"len\">len \(pk.length)</tspan></text>"
-            s += "<text class=\"ms\" x=\"\(Int(client) - 10)\" y=\"\(y + 4)\" text-anchor=\"end\">\(String(format: "%.3f ms", Double(pk.nsSinceStart) / 1e6))</text>"
+            s += "<text class=\"ms\" x=\"\(Int(client) - 10)\" y=\"\(y + 4)\" text-anchor=\"end\">\(cFormat("%.3f ms", Double(pk.nsSinceStart) / 1e6))</text>"
             if pk.inInterrupt {
                 s += "<text class=\"irq\" x=\"\(fmt(right + 6))\" y=\"\(y + 4)\">softirq on \(esc(pk.task))</text>"
             }
@@ -354,20 +356,20 @@ public enum HTMLReport {
     /// and its `<style>` rules scoped to it (inline, they would style the whole page).
     public static func inlineSVG(_ svg: String, id: String) -> String {
         var s = svg
-        if s.hasPrefix("<?xml"), let end = s.range(of: "?>") { s = String(s[end.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }
-        s = s.replacingOccurrences(of: "id=\"background\"", with: "id=\"\(id)-bg\"")
-            .replacingOccurrences(of: "url(#background)", with: "url(#\(id)-bg)")
-        if let a = s.range(of: "<style"), let open = s[a.upperBound...].range(of: ">"), let close = s[open.upperBound...].range(of: "</style>") {
+        if s.hasPrefix("<?xml"), let end = s.firstRange(of: "?>") { s = String(s[end.upperBound...]).trimmed() }
+        s = s.replacing("id=\"background\"", with: "id=\"\(id)-bg\"")
+            .replacing("url(#background)", with: "url(#\(id)-bg)")
+        if let a = s.firstRange(of: "<style"), let open = s[a.upperBound...].firstRange(of: ">"), let close = s[open.upperBound...].firstRange(of: "</style>") {
             s.replaceSubrange(open.upperBound..<close.lowerBound, with: scopeCSS(String(s[open.upperBound..<close.lowerBound]), to: "#\(id)"))
         }
-        return s.replacingOccurrences(of: "<svg ", with: "<svg id=\"\(id)\" ", options: [], range: s.range(of: "<svg "))
+        return s.replacing("<svg ", with: "<svg id=\"\(id)\" ", maxReplacements: 1)
     }
 
     /// `text { ... }` -> `#id text { ... }`, each selector of each rule (flat CSS, no at-rules).
     static func scopeCSS(_ css: String, to scope: String) -> String {
         var out = "", rest = Substring(css)
         while let brace = rest.firstIndex(of: "{"), let end = rest[brace...].firstIndex(of: "}") {
-            let selectors = rest[..<brace].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let selectors = rest[..<brace].split(separator: ",").map { $0.trimmed() }
             out += "\n" + selectors.map { "\(scope) \($0)" }.joined(separator: ", ") + " " + rest[brace...end]
             rest = rest[rest.index(after: end)...]
         }
@@ -448,13 +450,14 @@ public enum HTMLReport {
     /// from a comm become U+FFFD).
     public static func esc(_ s: String) -> String { FlameGraph.escape(s) }
 
-    static func f2(_ d: Double) -> String { String(format: "%.2f", d) }
+    static func f2(_ d: Double) -> String { cFormat("%.2f", d) }
     static func fmt(_ d: Double) -> String { FlameGraph.fmt(d) }
 
     static func isoDate(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        var secs = time_t(d.timeIntervalSince1970.rounded(.down))
+        var t = tm()
+        gmtime_r(&secs, &t)
+        return cFormat("%04d-%02d-%02d %02d:%02d:%02d UTC", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
     }
 
     // MARK: style

@@ -1,4 +1,6 @@
-import Foundation
+import KernelInfo
+import FoundationEssentials
+import Glibc
 import Probes
 import Sessions
 
@@ -47,7 +49,7 @@ public enum StackReport {
                     var tgid: UInt32? = nil
                     if c.hasSuffix("]"), let open = c.lastIndex(of: "["), let t = UInt32(c[c.index(after: open)..<c.index(before: c.endIndex)]) {
                         tgid = t
-                        c = String(c[..<open]).trimmingCharacters(in: .whitespaces)
+                        c = String(c[..<open]).trimmed()
                     }
                     out.append(MergedStack(target: frames.first.map(StackFrames.name) ?? "", frames: frames, comm: c, tgid: tgid,
                                            count: n, firstNs: 0, missed: frames.contains(StackFrames.missing)))

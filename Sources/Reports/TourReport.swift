@@ -1,4 +1,5 @@
-import Foundation
+import KernelInfo
+import FoundationEssentials
 import Sessions
 
 /// `kpath tour` as text for an 80-column terminal: each step's explanation
@@ -41,7 +42,7 @@ public enum TourReport {
         for c in s.commands {
             o += "\n" + command(c.display, style: style) + "\n"
             if c.exitStatus != 0 { o += style.dim("  (exit status \(c.exitStatus))") + "\n" }
-            for l in c.lines { o += clip("    " + l.replacingOccurrences(of: "\t", with: "    ")) + "\n" }
+            for l in c.lines { o += clip("    " + l.replacing("\t", with: "    ")) + "\n" }
         }
         if !s.evidence.isEmpty {
             o += "\n"

@@ -1,4 +1,5 @@
-import Foundation
+import KernelInfo
+import FoundationEssentials
 
 /// The article's claims, judged from the values of a compare run. A claim is
 /// "held" only with evidence in hand; where this kernel or mode cannot show
@@ -194,5 +195,5 @@ public enum Claims {
         fns.prefix(n).joined(separator: " <- ")
     }
 
-    static func fmt(_ d: Double) -> String { String(format: "%.2f", d) }
+    static func fmt(_ d: Double) -> String { cFormat("%.2f", d) }
 }

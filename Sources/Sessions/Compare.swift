@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import KernelInfo
 import Probes
@@ -79,7 +79,7 @@ public final class CompareSession {
         if mode == .functions {
             progress("attaching \(functions.count) functions with \(backend.rawValue)...")
             counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms)
-            progress("attached \(counter!.report.attachedCount) functions in \(String(format: "%.2f", counter!.report.seconds)) s"
+            progress("attached \(counter!.report.attachedCount) functions in \(cFormat("%.2f", counter!.report.seconds)) s"
                      + (counter!.report.skippedSummary.map { "; \($0)" } ?? ""))
         }
         let packets = try PacketRecorder(tracker: tracker, port: 0, stacks: true)

@@ -1,5 +1,5 @@
 import BPFRecords
-import Foundation
+import FoundationEssentials
 import Glibc
 import KernelInfo
 import Probes
@@ -267,9 +267,9 @@ public struct SyscallFilter: Codable, Sendable, Equatable {
     /// `trace=...`, classes optionally with strace's `%` (`%network`, `%net`).
     public static func parse(_ spec: String) throws -> SyscallFilter {
         var f = SyscallFilter(spec: spec)
-        var body = spec.trimmingCharacters(in: .whitespaces)
+        var body = spec.trimmed()
         if body.hasPrefix("trace=") { body.removeFirst(6) }
-        let items = body.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let items = body.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmed() }
         for raw in items {
             let item = raw.hasPrefix("%") ? String(raw.dropFirst()) : raw
             switch item {
@@ -569,7 +569,7 @@ public enum Strace {
             s += " = "
         }
         s += result(r)
-        if o.duration && r.finished { s += String(format: " <%.6f>", Double(r.durationNs) / 1e9) }
+        if o.duration && r.finished { s += cFormat(" <%.6f>", Double(r.durationNs) / 1e9) }
         return s
     }
 
@@ -579,7 +579,7 @@ public enum Strace {
         let usec = Int((t - Double(secs)) * 1e6)
         var tm = tm()
         localtime_r(&secs, &tm)
-        return String(format: "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min, tm.tm_sec, min(usec, 999_999))
+        return cFormat("%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec, min(usec, 999_999))
     }
 
     static func lpad5(_ n: Int32) -> String {
@@ -798,7 +798,7 @@ public enum Strace {
             if rest[0] == 0 { return "{\(fam), sun_path=@\"\(escape(Array(rest.dropFirst())))\"}" }
             return "{\(fam), sun_path=\"\(escape(Array(rest.prefix { $0 != 0 })))\"}"
         case AF_NETLINK where b.count >= 12:
-            return "{\(fam), nl_pid=\(le32(b, 4)), nl_groups=\(String(format: "%08x", le32(b, 8)))}"
+            return "{\(fam), nl_pid=\(le32(b, 4)), nl_groups=\(cFormat("%08x", le32(b, 8)))}"
         default:
             if b.count == 2 { return "{\(fam)}" }
             return "{\(fam), sa_data=\"\(escape(Array(b.dropFirst(2))))\"}"

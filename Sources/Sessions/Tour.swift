@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import KernelInfo
 import Probes
@@ -313,7 +313,7 @@ public enum TourEvidence {
         let calls = window.compactMap { l -> String? in
             let name = String(l.prefix { $0 != "(" })
             for key in ["sun_path=\"", "\""] {
-                guard let r = l.range(of: key) else { continue }
+                guard let r = l.firstRange(of: key) else { continue }
                 let value = l[r.upperBound...].prefix { $0 != "\"" }
                 if key == "\"" && !(l.hasPrefix("open") || l.hasPrefix("newfstatat") || l.hasPrefix("access") || l.hasPrefix("stat")) { break }
                 return value.isEmpty ? nil : name + ":" + value
@@ -392,7 +392,7 @@ public enum TourEvidence {
         for run in r.runs {
             let ph = (r.mode == .functions ? run.phases : run.functionsOnStacks).first { $0.phase == "connect" }
             let pk = run.packets.filter { $0.dial == 1 && $0.phase == "connect" }
-            let fns = r.mode == .functions ? "\(ph?.distinct ?? 0) functions, \(String(format: "%.0f", ph?.callsPerDial ?? 0)) calls per dial"
+            let fns = r.mode == .functions ? "\(ph?.distinct ?? 0) functions, \(cFormat("%.0f", ph?.callsPerDial ?? 0)) calls per dial"
                                            : "\(ph?.distinct ?? 0) functions on stacks"
             o.append("\(run.proto.rawValue.uppercased()) connect(2): \(fns)")
             o.append("  packets of dial 1: " + (pk.isEmpty ? "none" : pk.map { "\($0.sender) \($0.flags)" }.joined(separator: ", ")))
@@ -408,7 +408,7 @@ public enum TourEvidence {
         let tcpAccepts = tcp.contains { $0.hasPrefix("accept") }
         for (i, l) in udp.enumerated() where l.hasPrefix("recvfrom(") {
             guard let peer = sinAddress(l), let reply = udp[(i + 1)...].first(where: { $0.hasPrefix("sendto(") }), sinAddress(reply) == peer else { continue }
-            let bytes = l.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
+            let bytes = l.split(separator: "=").last.map { $0.trimmed() } ?? "?"
             return Claim(id: "udp-server-recvfrom", title: title, status: noAccept ? .held : .notHeld,
                          evidence: "recvfrom returned \(bytes) bytes from \(peer); the next sendto went to \(peer)"
                             + (noAccept ? "; no listen or accept" : "; but the UDP server called accept")
@@ -421,7 +421,7 @@ public enum TourEvidence {
 
     /// `127.0.0.1:40000` from strace's `{sa_family=AF_INET, sin_port=htons(40000), sin_addr=inet_addr("127.0.0.1")}`.
     public static func sinAddress(_ line: String) -> String? {
-        guard let p = line.range(of: "sin_port=htons("), let a = line.range(of: "sin_addr=inet_addr(\"") else { return nil }
+        guard let p = line.firstRange(of: "sin_port=htons("), let a = line.firstRange(of: "sin_addr=inet_addr(\"") else { return nil }
         let port = line[p.upperBound...].prefix { $0.isNumber }
         let addr = line[a.upperBound...].prefix { $0 != "\"" }
         return port.isEmpty || addr.isEmpty ? nil : "\(addr):\(port)"
@@ -446,6 +446,6 @@ public enum TourEvidence {
     /// Quoted for a POSIX shell when it holds anything but safe characters.
     public static func shellQuote(_ s: String) -> String {
         let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@%+".contains($0) }
-        return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return safe && !s.isEmpty ? s : "'" + s.replacing("'", with: "'\\''") + "'"
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
 import KernelInfo
 import Probes
@@ -152,14 +152,14 @@ struct DoctorReport: Codable {
                 : "tracefs: not readable without root; run with sudo")
         } else if !missingTps.isEmpty {
             for t in missingTps {
-                advice.append("tracepoint \(t) missing: kpath's \(t.hasPrefix("raw_syscalls") ? "syscall records" : "packet and softirq stacks") need it; boot a kernel with CONFIG_FTRACE_SYSCALLS/CONFIG_NET tracepoints, or try `scripts/vmtest -- kpath ...`")
+                advice.append("tracepoint \(t) missing: kpath's \(t.hasPrefix("raw_syscalls") ? "syscall records" : "packet and softirq stacks") need it; boot a kernel with CONFIG_FTRACE_SYSCALLS/CONFIG_NET tracepoints\(Checkout.vmtestHint)")
             }
         }
         if !f.kprobes {
-            advice.append("kprobes: boot a kernel with CONFIG_KPROBES=y, or try `scripts/vmtest -- kpath ...` (a Debian kernel in a VM)")
+            advice.append("kprobes: boot a kernel with CONFIG_KPROBES=y\(Checkout.vmtestHint)")
         }
         if let l = f.lockdown, l == "integrity" || l == "confidentiality" {
-            advice.append("lockdown \(l): function tracing is refused; kpath compare runs in tracepoint mode (boot with lockdown=none and Secure Boot off to lift it, or try `scripts/vmtest -- kpath ...`)")
+            advice.append("lockdown \(l): function tracing is refused; kpath compare runs in tracepoint mode (boot with lockdown=none and Secure Boot off to lift it\(Checkout.vmtestHint))")
         }
         if f.privileged, f.kprobesUnavailableReason == nil, backends[Backend.kprobeMulti.rawValue] == .some(false) {
             advice.append("kprobe.multi: needs Linux 5.18+ with CONFIG_FPROBE=y; kpath uses one kprobe per function meanwhile (slower to attach many)")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import KernelInfo
 import Probes
 import Reports
@@ -66,7 +66,7 @@ struct FunccountCommand: ParsableCommand {
                 let t1 = Date()
                 let fns = try FunctionCatalog.load(kallsyms: kallsyms).match(splitPatterns(patterns), regex: regexp)
                 if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
-                    eprint(String(format: "kpath: timing: kallsyms %d symbols in %.1f ms, catalog and match %.1f ms",
+                    eprint(cFormat("kpath: timing: kallsyms %ld symbols in %.1f ms, catalog and match %.1f ms",
                                   kallsyms.symbols.count, t1.timeIntervalSince(t0) * 1000, Date().timeIntervalSince(t1) * 1000))
                 }
                 out(fns.joined(separator: "\n") + "\n")
@@ -81,7 +81,7 @@ struct FunccountCommand: ParsableCommand {
             let t0 = Date()
             let session = try FunccountSession(o)
             if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
-                eprint(String(format: "kpath: timing: start to tracing %.3f s", Date().timeIntervalSince(t0)))
+                eprint(cFormat("kpath: timing: start to tracing %.3f s", Date().timeIntervalSince(t0)))
             }
             let r = session.counter.report
             eprint("Tracing \(r.attachedCount) functions for \"\(session.patterns.joined(separator: ","))\"... Hit Ctrl-C to end.")
@@ -116,8 +116,8 @@ struct FunccountCommand: ParsableCommand {
             eprint("Detaching...")
             let detach = session.stop()
             if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
-                eprint(String(format: "kpath: timing: backend %@ attach %.3f s (%d functions, %d links), detach %.3f s",
-                              r.backend.rawValue, r.seconds, r.attachedCount, r.links, detach))
+                eprint("kpath: timing: backend \(r.backend.rawValue) " + cFormat("attach %.3f s (%ld functions, %ld links), detach %.3f s",
+                              r.seconds, r.attachedCount, r.links, detach))
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
+import KernelInfo
 import Probes
 
 /// What follows `--` on the command line (the traced command). main.swift
@@ -100,8 +101,10 @@ func waitUntil(_ deadline: Double?, stop: () -> Bool) {
     }
 }
 
+/// `HH:MM:SS`, local time (bcc's -T).
 func clockTime() -> String {
-    let f = DateFormatter()
-    f.dateFormat = "HH:mm:ss"
-    return f.string(from: Date())
+    var now = time(nil)
+    var t = tm()
+    localtime_r(&now, &t)
+    return cFormat("%02d:%02d:%02d", t.tm_hour, t.tm_min, t.tm_sec)
 }

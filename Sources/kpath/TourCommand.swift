@@ -1,5 +1,6 @@
+import KernelInfo
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
 import Probes
 import Reports
@@ -49,7 +50,7 @@ struct TourCommand: ParsableCommand {
     func sections() throws -> [TourSection] {
         guard let only else { return TourSection.allCases }
         var out: [TourSection] = []
-        for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+        for name in only.split(separator: ",").map({ $0.trimmed() }) where !name.isEmpty {
             guard let s = TourSection(rawValue: name) else {
                 throw ValidationError("unknown section \"\(name)\"; choose from: \(TourSection.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -1,6 +1,7 @@
 // kpath: see README.md. Each subcommand parses its flags, runs a session
 // (Sources/Sessions) and hands the result to a report (Sources/Reports).
 import ArgumentParser
+import BuildInfo
 import Glibc
 import Workload
 
@@ -12,6 +13,7 @@ struct KPath: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kpath",
         abstract: "See what the Linux kernel does beneath a socket call.",
+        version: "kpath \(String(cString: kpath_version())) (commit \(String(cString: kpath_commit())))",
         subcommands: [CompareCommand.self, FunccountCommand.self, StacksCommand.self, TraceCommand.self,
                       SyscallsCommand.self, DoctorCommand.self, TourCommand.self, EchoCommand.self,
                       BPFIdsCommand.self])

@@ -1,0 +1,50 @@
+import Glibc
+
+/// User input quoted for a one-line error message: `"tcp_*"`, with control
+/// characters escaped (`"a\nb"`) so the message stays one line on stderr.
+public func quoted(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default:
+            if u.value < 0x20 || u.value == 0x7f || (0x80..<0xa0).contains(u.value) || u == "\u{2028}" || u == "\u{2029}" {
+                out += "\\u{\(String(u.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}
+
+/// printf-style formatting without Foundation's `String(format:)`, which lives
+/// in full Foundation (and so drags ICU's 39 MB into a static binary).
+/// Numbers and C strings only: `%@` has no meaning here.
+public func cFormat(_ format: String, _ args: CVarArg...) -> String {
+    withVaList(args) { va in
+        var buf = [CChar](repeating: 0, count: 128)
+        let n = Int(vsnprintf(&buf, buf.count, format, va))
+        if n < buf.count { return String(cString: buf) }
+        buf = [CChar](repeating: 0, count: n + 1)
+        return withVaList(args) { va2 in
+            _ = vsnprintf(&buf, buf.count, format, va2)
+            return String(cString: buf)
+        }
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing blanks (spaces, tabs, newlines): Foundation's
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)`, which FoundationEssentials lacks.
+    public func trimmed() -> String {
+        var s = self[...]
+        while let c = s.first, c.isWhitespace { s = s.dropFirst() }
+        while let c = s.last, c.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}
