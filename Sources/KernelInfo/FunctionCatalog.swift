@@ -56,17 +56,56 @@ public struct FunctionCatalog: Sendable {
         return FunctionCatalog(functions: kept, source: source, excluded: excluded)
     }
 
+    /// The functions matching any of `patterns`, as `load().match(...)` finds
+    /// them, but read in one pass: names are matched while
+    /// available_filter_functions is parsed, and only matches become Strings
+    /// (the file holds 50k-120k names; a catalog of them all costs start-up time
+    /// and memory that funccount does not need).
+    public static func matching(_ patterns: [String], regex: Bool = false, tracefs: String? = Tracefs.path(),
+                                kallsyms: Kallsyms? = nil) throws -> [String] {
+        guard let t = tracefs, case .success(let bytes) = readFileBytes(t + "/available_filter_functions") else {
+            return try load(tracefs: nil, kallsyms: kallsyms).match(patterns, regex: regex)
+        }
+        let matchers = try Self.matchers(patterns, regex: regex)
+        // Each match with the patterns it hit; the kprobe blacklist (read only if
+        // something matched) removes names before a pattern counts as matched.
+        var found: [(name: String, hits: [Int])] = []
+        var seen = Set<String>()
+        forEachFilterFunction(bytes) { name in
+            let hits = matchers.indices.filter { matchers[$0].matches(utf8: name) }
+            guard !hits.isEmpty else { return }
+            let s = String(decoding: name, as: UTF8.self)
+            if !s.hasPrefix("__ftrace_invalid_address__"), seen.insert(s).inserted { found.append((s, hits)) }
+        }
+        if bytes.isEmpty { throw KernelInfoError.noTraceableFunctions(reason: "available_filter_functions is empty") }
+        let blacklist = found.isEmpty ? [] : loadBlacklist()
+        var hit = [Bool](repeating: false, count: matchers.count)
+        var out: [String] = []
+        for f in found where !blacklist.contains(f.name) {
+            for i in f.hits { hit[i] = true }
+            if !denied(f.name) { out.append(f.name) }
+        }
+        if let miss = hit.firstIndex(of: false) { throw KernelInfoError.noMatch(pattern: patterns[miss]) }
+        return out
+    }
+
     /// `name [module]` lines; `__ftrace_invalid_address___NNN` placeholders are dropped.
     public static func parseAvailableFilterFunctions(_ bytes: [UInt8]) -> [String] {
         var out: [String] = []
+        forEachFilterFunction(bytes) { name in
+            let s = String(decoding: name, as: UTF8.self)
+            if !s.hasPrefix("__ftrace_invalid_address__") { out.append(s) }
+        }
+        return out
+    }
+
+    /// Each line's first field (the function name), as bytes.
+    static func forEachFilterFunction(_ bytes: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
         forEachLine(bytes) { line in
             var end = line.startIndex
             while end < line.endIndex, line[end] != 32, line[end] != 9 { end += 1 }
-            guard end > line.startIndex else { return }
-            let name = String(decoding: line[line.startIndex..<end], as: UTF8.self)
-            if !name.hasPrefix("__ftrace_invalid_address__") { out.append(name) }
+            if end > line.startIndex { body(line[line.startIndex..<end]) }
         }
-        return out
     }
 
     /// /sys/kernel/debug/kprobes/blacklist: `0xSTART-0xEND\tsymbol [module]`.
@@ -87,7 +126,7 @@ public struct FunctionCatalog: Sendable {
     /// The functions matching any of `patterns` (globs, or regexes with `regex: true`),
     /// in catalog order. A pattern that matches nothing is an error naming it.
     public func match(_ patterns: [String], regex: Bool = false) throws -> [String] {
-        let matchers: [FunctionMatcher] = try patterns.map { regex ? try RegexPattern($0) as FunctionMatcher : GlobPattern($0) as FunctionMatcher }
+        let matchers = try Self.matchers(patterns, regex: regex)
         var hit = [Bool](repeating: false, count: matchers.count)
         var out: [String] = []
         for f in functions {
@@ -98,10 +137,20 @@ public struct FunctionCatalog: Sendable {
         if let miss = hit.firstIndex(of: false) { throw KernelInfoError.noMatch(pattern: patterns[miss]) }
         return out
     }
+
+    static func matchers(_ patterns: [String], regex: Bool) throws -> [FunctionMatcher] {
+        try patterns.map { regex ? try RegexPattern($0) as FunctionMatcher : GlobPattern($0) as FunctionMatcher }
+    }
 }
 
 public protocol FunctionMatcher {
     func matches(_ name: String) -> Bool
+    /// The same test on a name's UTF-8 bytes (a line of available_filter_functions).
+    func matches(utf8 name: ArraySlice<UInt8>) -> Bool
+}
+
+extension FunctionMatcher {
+    public func matches(utf8 name: ArraySlice<UInt8>) -> Bool { matches(String(decoding: name, as: UTF8.self)) }
 }
 
 /// Shell glob (`tcp_*`, `ip?_*`, `[iu]dp_*`), matched against the whole name like bcc's funccount.
@@ -136,6 +185,15 @@ public struct GlobPattern: FunctionMatcher, Sendable {
         case .prefix(let p): return name.utf8.starts(with: p.utf8)
         case .suffix(let x): return name.utf8.reversed().starts(with: x.utf8.reversed())
         case .general: return fnmatch(pattern, name, 0) == 0
+        }
+    }
+
+    public func matches(utf8 name: ArraySlice<UInt8>) -> Bool {
+        switch shape {
+        case .literal: return name.elementsEqual(pattern.utf8)
+        case .prefix(let p): return name.starts(with: p.utf8)
+        case .suffix(let x): return name.reversed().starts(with: x.utf8.reversed())
+        case .general: return matches(String(decoding: name, as: UTF8.self))
         }
     }
 }

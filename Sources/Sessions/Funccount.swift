@@ -52,7 +52,7 @@ public final class FunccountSession {
         // fentry keys its counters by address. The catalog reads it itself when
         // available_filter_functions is missing.
         let kallsyms: Kallsyms? = try backend == .fentry ? Kallsyms.load() : nil
-        functions = try FunctionCatalog.load(kallsyms: kallsyms).match(patterns, regex: o.regex)
+        functions = try FunctionCatalog.matching(patterns, regex: o.regex, kallsyms: kallsyms)
         // Resolve the command before anything is attached: a typo costs nothing.
         var held: HeldProcess? = nil
         if let exe = o.command.first {

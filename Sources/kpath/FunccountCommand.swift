@@ -62,12 +62,10 @@ struct FunccountCommand: ParsableCommand {
         try reportingErrors {
             if list {
                 let t0 = Date()
-                let kallsyms = try Kallsyms.load()
-                let t1 = Date()
-                let fns = try FunctionCatalog.load(kallsyms: kallsyms).match(splitPatterns(patterns), regex: regexp)
+                // kallsyms is read only where available_filter_functions is not.
+                let fns = try FunctionCatalog.matching(splitPatterns(patterns), regex: regexp)
                 if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
-                    eprint(cFormat("kpath: timing: kallsyms %ld symbols in %.1f ms, catalog and match %.1f ms",
-                                  kallsyms.symbols.count, t1.timeIntervalSince(t0) * 1000, Date().timeIntervalSince(t1) * 1000))
+                    eprint(cFormat("kpath: timing: catalog and match %.1f ms", Date().timeIntervalSince(t0) * 1000))
                 }
                 out(fns.joined(separator: "\n") + "\n")
                 return

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import KernelInfo
 
@@ -89,6 +90,26 @@ final class PatternTests: XCTestCase {
         XCTAssertEqual(FunctionCatalog.parseAvailableFilterFunctions(Array(aff.utf8)), ["tcp_v4_connect", "veth_xmit"])
         let bl = "0xffffffff81001000-0xffffffff81001010\tdo_int3\n0xffffffffc0000000-0xffffffffc0000010\tfoo [mod]\n"
         XCTAssertEqual(FunctionCatalog.parseBlacklist(Array(bl.utf8)), ["do_int3", "foo"])
+    }
+
+    /// funccount matches while it parses available_filter_functions; the result
+    /// must be what the whole catalog's match() gives, in file order, deduplicated.
+    func testMatchingWhileParsingEqualsCatalogMatch() throws {
+        let dir = NSTemporaryDirectory() + "kpath-aff-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let aff = "tcp_v4_connect\nudp_sendmsg\ntcp_connect\nveth_xmit [veth]\ntcp_connect\nbpf_tcp_sock\n__ftrace_invalid_address___64\ntcpx\n"
+        try aff.write(toFile: dir + "/available_filter_functions", atomically: true, encoding: .utf8)
+        for (patterns, regex) in [(["tcp_*"], false), (["tcp_*", "udp_sendmsg"], false), (["*_xmit", "tcp?"], false),
+                                  (["^tcp_v4", "msg$"], true), (["bpf_*"], false)] {
+            let streamed = try FunctionCatalog.matching(patterns, regex: regex, tracefs: dir)
+            let whole = try FunctionCatalog.load(tracefs: dir).match(patterns, regex: regex)
+            XCTAssertEqual(streamed, whole, "\(patterns)")
+        }
+        XCTAssertEqual(try FunctionCatalog.matching(["tcp_*"], tracefs: dir), ["tcp_v4_connect", "tcp_connect"])
+        XCTAssertThrowsError(try FunctionCatalog.matching(["tcp_*", "nosuch_*"], tracefs: dir)) { e in
+            XCTAssertTrue("\(e)".contains("nosuch_*"), "\(e)")
+        }
     }
 
     func testDenyListDropsTracingInternals() {
