@@ -1,6 +1,7 @@
 import BPFObjects
 import BPFRecords
 import KernelInfo
+import Glibc
 import Libbpf
 
 /// How kpath attaches one program to many kernel functions.
@@ -92,29 +93,10 @@ public struct BackendSupport: Codable, Sendable {
         }
     }
 
-    /// Functions present on every kernel kpath supports, to try a backend on.
-    static let probeFunctions = ["tcp_v4_connect", "vfs_read", "ksys_read", "__x64_sys_getpid"]
-
-    /// Loads funccount's multi program and attaches it to one always-present function.
+    /// kprobe.multi without loading funccount's object or attaching (Libbpf's KprobeMultiProbe).
     static func probeKprobeMulti() -> (Bool, String?) {
-        do {
-            let obj = try BPFObject(name: "funccount", bytes: BPFObjects.bytes(.funccount))
-            for p in obj.programs { p.autoload = p.name == "count_kprobe_multi" }
-            try obj.map("counts").setMaxEntries(KP_SLOTS_COUNT)
-            try obj.load()
-            var last: BPFError? = nil
-            for f in probeFunctions {
-                do {
-                    try obj.program("count_kprobe_multi").attachKprobeMulti([f], cookies: [0]).detach()
-                    return (true, nil)
-                } catch let e as BPFError { last = e }
-            }
-            throw last!
-        } catch let e as BPFError {
-            return (false, "kprobe.multi refused (\(e.errnoText)); needs Linux 5.18+ with CONFIG_FPROBE")
-        } catch {
-            return (false, "\(error)")
-        }
+        guard let e = KprobeMultiProbe.refusal() else { return (true, nil) }
+        return (false, "kprobe.multi refused (\(String(cString: strerror(e)))); needs Linux 5.18+ with CONFIG_FPROBE")
     }
 
     /// Loads funccount's fentry program against tcp_v4_connect and attaches it.

@@ -43,16 +43,20 @@ public final class FunccountSession {
     }
 
     public init(_ o: Options) throws {
+        Timing.mark("funccount session starts")
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         if let p = o.pid { try Preflight.requireProcess(p) }
+        Timing.mark("kernel features read")
         let backend = try Preflight.functionBackend(forced: o.backend, features: features)
+        Timing.mark("backend chosen: \(backend.rawValue)")
         patterns = splitPatterns(o.patterns)
         // /proc/kallsyms (170k lines: over a second under emulation) only where it is needed:
         // fentry keys its counters by address. The catalog reads it itself when
         // available_filter_functions is missing.
         let kallsyms: Kallsyms? = try backend == .fentry ? Kallsyms.load() : nil
         functions = try FunctionCatalog.matching(patterns, regex: o.regex, kallsyms: kallsyms)
+        Timing.mark("\(functions.count) functions matched")
         // Resolve the command before anything is attached: a typo costs nothing.
         var held: HeldProcess? = nil
         if let exe = o.command.first {
@@ -62,8 +66,10 @@ public final class FunccountSession {
         child = held
         tracker = try Tracker()
         try tracker.follow(commandPID: held?.pid, pid: o.pid)
+        Timing.mark("tracker (phases object) loaded")
         counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,
                                       onlyProcess: held == nil ? o.pid : nil)
+        Timing.mark("funccount object loaded, \(counter.report.attachedCount) attached in \(cFormat("%.3f", counter.report.seconds)) s")
         if counter.report.attached.isEmpty {
             throw ProbeError.nothingAttached(counter.report.skippedSummary ?? "every function refused")
         }

@@ -76,11 +76,8 @@ struct FunccountCommand: ParsableCommand {
             o.pid = pid
             o.command = passthroughCommand
             o.backend = try parseBackend(backend)
-            let t0 = Date()
             let session = try FunccountSession(o)
-            if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
-                eprint(cFormat("kpath: timing: start to tracing %.3f s", Date().timeIntervalSince(t0)))
-            }
+            Timing.mark("tracing")
             let r = session.counter.report
             eprint("Tracing \(r.attachedCount) functions for \"\(session.patterns.joined(separator: ","))\"... Hit Ctrl-C to end.")
             if let s = r.skippedSummary { eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))") }

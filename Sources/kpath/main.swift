@@ -3,11 +3,13 @@
 import ArgumentParser
 import BuildInfo
 import Glibc
+import KernelInfo
 import Workload
 
 // A child started held (HeldProcess) re-executes kpath as its trampoline:
 // it waits for the go-ahead, then execs the real command. Keep this first.
 HeldProcess.runTrampolineIfRequested()
+Timing.mark("main")
 
 struct KPath: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,6 +52,7 @@ func helpCommand(_ args: [String]) -> String {
 
 do {
     var command = try KPath.parseAsRoot(args)
+    Timing.mark("arguments parsed")
     try command.run()
 } catch {
     let code = KPath.exitCode(for: error)
