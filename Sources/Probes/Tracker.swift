@@ -17,8 +17,15 @@ public final class Tracker {
         ["kp_config", "kp_tracked", "kp_thread_phase", "kp_lost"] + (BPFObjects.irqFromTracepoints ? ["kp_irq_depth"] : [])
     }
 
-    public init() throws {
+    /// Whether the phase and interrupt programs were loaded (attachPhases needs them).
+    public let phasesLoaded: Bool
+
+    /// `phases: false` loads only what following processes needs (funccount,
+    /// syscalls): six programs fewer for the verifier at start-up.
+    public init(phases: Bool = true) throws {
         object = try BPFObject(name: "phases", bytes: BPFObjects.bytes(.phases))
+        phasesLoaded = phases
+        if !phases { for p in object.programs { p.autoload = p.name == "follow_fork" } }
         try object.load()
         try fillPhaseTable()
     }
@@ -62,6 +69,7 @@ public final class Tracker {
     /// Starts following syscalls (phases), and interrupt context where the
     /// kernel's preempt count cannot be read (BPFObjects.irqFromTracepoints).
     public func attachPhases() throws {
+        precondition(phasesLoaded, "Tracker(phases: false) cannot attach phases")
         phasesAttached = true
         // Exits before entries: a thread or CPU is never left marked inside
         // a syscall or interrupt it has left.

@@ -64,7 +64,7 @@ public final class FunccountSession {
             held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command")
         }
         child = held
-        tracker = try Tracker()
+        tracker = try Tracker(phases: false)
         try tracker.follow(commandPID: held?.pid, pid: o.pid)
         Timing.mark("tracker (phases object) loaded")
         counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,

@@ -493,7 +493,7 @@ public final class SyscallsSession {
             held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command", output: o.commandOutput)
         }
         child = held
-        tracker = try Tracker()
+        tracker = try Tracker(phases: false)
         try tracker.follow(commandPID: held?.pid, pid: o.pid, followPIDForks: o.followForks)
         collector = try SyscallCollector(tracker: tracker, filter: o.filter,
                                          heldCommands: held.map { [$0.pid] } ?? [], accumulate: o.accumulate)
