@@ -16,11 +16,13 @@ public enum BPFObjectName: String, CaseIterable, Sendable {
 
 public enum BPFObjects {
     /// True when this kernel cannot resolve the per-CPU preempt count (no
-    /// CONFIG_KALLSYMS_ALL: data symbols are missing from /proc/kallsyms), so
-    /// the objects built with KP_IRQ_FROM_TRACEPOINTS are used.
+    /// CONFIG_KALLSYMS_ALL: data symbols are missing from /proc/kallsyms; or
+    /// no BTF variable for it, as on Debian 11's 5.10), so the objects built
+    /// with KP_IRQ_FROM_TRACEPOINTS are used.
     public static let irqFromTracepoints: Bool = {
         guard let data = FileManager.default.contents(atPath: "/proc/kallsyms") else { return true }
-        return data.range(of: Data(" __preempt_count\n".utf8)) == nil && data.range(of: Data(" pcpu_hot\n".utf8)) == nil
+        if data.range(of: Data(" __preempt_count\n".utf8)) == nil && data.range(of: Data(" pcpu_hot\n".utf8)) == nil { return true }
+        return !VmlinuxVars.contains(anyOf: ["__preempt_count", "pcpu_hot"])
     }()
 
     /// The ELF bytes of one embedded object, in the build this kernel needs.
