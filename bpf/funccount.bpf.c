@@ -1,6 +1,6 @@
 /* funccount: one program attached to every matched function. The attach
- * cookie (kprobe, kprobe.multi) or the function address (fentry, through
- * ip_to_index) says which function fired; counts live in a per-CPU array at
+ * cookie (kprobe, kprobe.multi) or the function address (fentry, and kprobes
+ * on kernels without cookies, through ip_to_index) says which function fired; counts live in a per-CPU array at
  * index ((function * KP_NROLES) + role - 1) * KP_SLOTS + phase * 2 + in_irq. */
 #include "common.bpf.h"
 
@@ -23,7 +23,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* resized: one entry per fentry function */
-	__type(key, __u64);     /* function address */
+	__type(key, __u64);     /* function address (fentry), address + 1 (kprobe) */
 	__type(value, __u32);   /* function index */
 } ip_to_index SEC(".maps");
 
@@ -49,6 +49,17 @@ SEC("kprobe")
 int count_kprobe(struct pt_regs *ctx)
 {
 	return count_hit(bpf_get_attach_cookie(ctx));
+}
+
+/* Before 5.15 (no attach cookies, no bpf_get_func_ip in kprobes): the probed
+ * address says which function fired. */
+SEC("kprobe")
+int count_kprobe_ip(struct pt_regs *ctx)
+{
+	__u64 ip = kp_kprobe_ip(ctx);
+	__u32 *index = bpf_map_lookup_elem(&ip_to_index, &ip);
+
+	return index ? count_hit(*index) : 0;
 }
 
 SEC("kprobe.multi")

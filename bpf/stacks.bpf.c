@@ -26,6 +26,20 @@ struct {
 	__uint(max_entries, 1 << 22);
 } hit_events SEC(".maps");
 
+/* Before 5.15 there are no attach cookies. A kprobe hit is told apart by
+ * its address (+1, kp_kprobe_ip) through target_of. A tracepoint's record
+ * cannot say which event it is (its first 8 bytes hold the regs pointer when
+ * BPF runs), so each tracepoint gets its own instance of this object, maps
+ * shared, with its target index in tp_target. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized by user space */
+	__type(key, __u64);     /* probed address + 1 */
+	__type(value, __u32);   /* index of the target */
+} target_of SEC(".maps");
+
+const volatile __u32 tp_target = 0;
+
 static __always_inline int record_stack(void *ctx, __u32 target)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -44,16 +58,19 @@ static __always_inline int record_stack(void *ctx, __u32 target)
 		kp_count_lost(KP_LOST_STACK);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 
+	/* __atomic_fetch_add with the result unused: a plain atomic add. clang 21
+	 * compiles __sync_fetch_and_add to atomic_fetch_add, which 5.10 refuses
+	 * ("BPF_STX uses reserved fields"; fetch atomics came in 5.12). */
 	val = bpf_map_lookup_elem(&stack_counts, &key);
 	if (val) {
-		__sync_fetch_and_add(&val->count, 1);
+		__atomic_fetch_add(&val->count, 1, __ATOMIC_RELAXED);
 	} else {
 		init.count = 1;
 		init.first_ns = bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&stack_counts, &key, &init, BPF_NOEXIST)) {
 			val = bpf_map_lookup_elem(&stack_counts, &key);
 			if (val)
-				__sync_fetch_and_add(&val->count, 1);
+				__atomic_fetch_add(&val->count, 1, __ATOMIC_RELAXED);
 			else
 				kp_count_lost(KP_LOST_COUNTS);
 		}
@@ -94,4 +111,19 @@ SEC("tracepoint")
 int stack_tracepoint(void *ctx)
 {
 	return record_stack(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("kprobe")
+int stack_kprobe_ip(struct pt_regs *ctx)
+{
+	__u64 ip = kp_kprobe_ip(ctx);
+	__u32 *target = bpf_map_lookup_elem(&target_of, &ip);
+
+	return target ? record_stack(ctx, *target) : 0;
+}
+
+SEC("tracepoint")
+int stack_tracepoint_fixed(void *ctx)
+{
+	return record_stack(ctx, tp_target);
 }

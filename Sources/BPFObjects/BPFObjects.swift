@@ -16,11 +16,13 @@ public enum BPFObjectName: String, CaseIterable, Sendable {
 
 public enum BPFObjects {
     /// True when this kernel cannot resolve the per-CPU preempt count (no
-    /// CONFIG_KALLSYMS_ALL: data symbols are missing from /proc/kallsyms), so
-    /// the objects built with KP_IRQ_FROM_TRACEPOINTS are used.
+    /// CONFIG_KALLSYMS_ALL: data symbols are missing from /proc/kallsyms; or
+    /// no BTF variable for it, as on Debian 11's 5.10), so the objects built
+    /// with KP_IRQ_FROM_TRACEPOINTS are used.
     public static let irqFromTracepoints: Bool = {
         guard let data = FileManager.default.contents(atPath: "/proc/kallsyms") else { return true }
-        return !contains(data, " __preempt_count\n") && !contains(data, " pcpu_hot\n")
+        if !contains(data, " __preempt_count\n") && !contains(data, " pcpu_hot\n") { return true }
+        return !VmlinuxVars.contains(anyOf: ["__preempt_count", "pcpu_hot"])
     }()
 
     static func contains(_ data: Data, _ needle: String) -> Bool {

@@ -109,6 +109,15 @@ public final class Kallsyms: @unchecked Sendable {
     public func address(of name: String) -> UInt64? {
         symbols.first { $0.name == name }?.address
     }
+
+    /// Each text symbol's address as the kernel resolves a kprobe by name
+    /// (kallsyms_lookup_name): the lowest one in vmlinux, else in a module.
+    /// Sorted by address, vmlinux (0xffffffff8...) comes before modules.
+    public func functionAddresses() -> [String: UInt64] {
+        var out: [String: UInt64] = [:]
+        for s in symbols where s.isText && out[s.name] == nil { out[s.name] = s.address }
+        return out
+    }
 }
 
 public enum KernelInfoError: Error, CustomStringConvertible, Sendable {

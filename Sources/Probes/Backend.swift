@@ -49,19 +49,30 @@ public struct BackendSupport: Codable, Sendable {
     /// Why each missing backend is missing.
     public var reasons: [String: String]
 
+    nonisolated(unsafe) private static var cachedKprobe: (Bool, String?)?
     nonisolated(unsafe) private static var cachedMulti: (Bool, String?)?
     nonisolated(unsafe) private static var cachedFentry: (Bool, String?)?
 
     /// Tries the backends. fentry is tried only when `probeFentry` is set or no
     /// kprobe backend works: it is the slowest to try (a trampoline attach and
-    /// detach) and never chosen over a kprobe backend.
-    public static func detect(features: KernelFeatures = .detect(), probeFentry: Bool = true) -> BackendSupport {
+    /// detach) and never chosen over a kprobe backend. `loadPrograms` (doctor)
+    /// also loads and attaches the kprobe programs the commands will use; a
+    /// command does not pay for that at start-up: its own load says the same.
+    public static func detect(features: KernelFeatures = .detect(), probeFentry: Bool = true,
+                              loadPrograms: Bool = false) -> BackendSupport {
         var s = BackendSupport(kprobe: false, kprobeMulti: false, fentry: false, reasons: [:])
         if let why = features.kprobesUnavailableReason {
             s.reasons[Backend.kprobe.rawValue] = why
             s.reasons[Backend.kprobeMulti.rawValue] = why
         } else {
-            s.kprobe = true
+            // Loaded as the commands load it: a kernel with kprobes may still
+            // refuse the program (cookie helpers before 5.15).
+            if loadPrograms {
+                if cachedKprobe == nil { cachedKprobe = probeKprobe() }
+                (s.kprobe, s.reasons[Backend.kprobe.rawValue]) = cachedKprobe!
+            } else {
+                s.kprobe = true
+            }
             if cachedMulti == nil { cachedMulti = probeKprobeMulti() }
             (s.kprobeMulti, s.reasons[Backend.kprobeMulti.rawValue]) = cachedMulti!
         }
@@ -90,6 +101,44 @@ public struct BackendSupport: Codable, Sendable {
         case .kprobe: return kprobe
         case .fentry: return fentry
         case .tracepoint: return true
+        }
+    }
+
+    /// Functions present on every kernel kpath supports, to try a backend on.
+    static let probeFunctions = ["tcp_v4_connect", "vfs_read", "ksys_read", "__x64_sys_getpid"]
+
+    /// Loads the kprobe programs funccount and stacks will use (HitKey.current
+    /// picks the variant) and attaches each to one always-present function.
+    static func probeKprobe() -> (Bool, String?) {
+        let cookie = HitKey.current == .cookie
+        let programs: [(BPFObjectName, String)] = [(.funccount, cookie ? "count_kprobe" : "count_kprobe_ip"),
+                                                   (.stacks, cookie ? "stack_kprobe" : "stack_kprobe_ip")]
+        do {
+            let tracker = try Tracker()
+            for (name, program) in programs {
+                let obj = try BPFObject(name: name.rawValue, bytes: BPFObjects.bytes(name))
+                try tracker.share(into: obj)
+                for p in obj.programs { p.autoload = p.name == program }
+                if name == .funccount { try obj.setRodata("use_phases", UInt8(1)) }  // compare's path
+                // small maps: only the program's acceptance is in question
+                for m in obj.maps where ["counts", "stack_traces", "stack_counts"].contains(m.name) { try m.setMaxEntries(64) }
+                if name == .stacks { try obj.map("hit_events").setMaxEntries(4096) }
+                try obj.load()
+                var last: BPFError? = nil
+                var attached = false
+                for f in probeFunctions where !attached {
+                    do {
+                        try obj.program(program).attachKprobe(f, cookie: 0).detach()
+                        attached = true
+                    } catch let e as BPFError { last = e }
+                }
+                if !attached { throw last! }
+            }
+            return (true, nil)
+        } catch let e as BPFError {
+            return (false, "kprobe program refused (\(e.errnoText))")
+        } catch {
+            return (false, "\(error)")
         }
     }
 

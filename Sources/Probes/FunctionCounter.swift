@@ -21,7 +21,7 @@ public final class FunctionCounter {
         let program: String
         switch backend {
         case .kprobeMulti: program = "count_kprobe_multi"
-        case .kprobe: program = "count_kprobe"
+        case .kprobe: program = HitKey.current == .cookie ? "count_kprobe" : "count_kprobe_ip"
         case .fentry: program = "count_fentry"
         case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot count kernel functions")
         }
@@ -35,6 +35,9 @@ public final class FunctionCounter {
         let prog = try object.program(program)
         switch backend {
         case .kprobeMulti: report = try probes.attachMulti(prog)
+        case .kprobe where program == "count_kprobe_ip":
+            let keys = AddressKeys(map: try object.map("ip_to_index"), addresses: try (kallsyms ?? Kallsyms.load()).functionAddresses())
+            report = try probes.attachEach(prog, keys: keys)
         case .kprobe: report = try probes.attachEach(prog)
         default: report = try Self.attachFentry(prog, functions: functions, probes: probes,
                                                  index: try object.map("ip_to_index"), kallsyms: kallsyms ?? Kallsyms.load())

@@ -72,13 +72,19 @@ public final class FunctionProbes {
     }
 
     /// One kprobe per function: slow on big lists (one perf event and kprobe each), but everywhere.
-    public func attachEach(_ program: BPFProgram) throws -> AttachReport {
+    /// With `keys` (HitKey.address) each function's address is filed first and no cookie is passed.
+    func attachEach(_ program: BPFProgram, keys: AddressKeys? = nil) throws -> AttachReport {
         let start = DispatchTime.now()
         var report = AttachReport(backend: .kprobe, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
+        var keys = keys
         for (i, f) in functions.enumerated() {
             if Interrupt.requested { throw Cancelled() }
             do {
-                links.append(try program.attachKprobe(f, cookie: UInt64(i)))
+                if keys != nil, let why = try keys!.add(f, index: i) {
+                    report.skipped.append(SkippedFunction(function: f, reason: why))
+                    continue
+                }
+                links.append(try program.attachKprobe(f, cookie: keys == nil ? UInt64(i) : 0))
                 report.attached.append(i)
             } catch let e as BPFError {
                 report.skipped.append(SkippedFunction(function: f, reason: e.errnoText))

@@ -93,6 +93,8 @@ public final class StackCollector {
     private let tracepointCount: Int
     private var probes: FunctionProbes?
     private var tracepointLinks: [BPFLink] = []
+    /// Without cookies: one more instance of the object per tracepoint.
+    private var tracepointObjects: [BPFObject] = []
     private var ring: BPFRingBuffer?
     private var pending: [StackHit] = []
     private var stackCache: [Int32: [UInt64]] = [:]
@@ -123,7 +125,7 @@ public final class StackCollector {
         if !functions.isEmpty {
             switch backend {
             case .kprobeMulti?: program = "stack_kprobe_multi"
-            case .kprobe?: program = "stack_kprobe"
+            case .kprobe?: program = HitKey.current == .cookie ? "stack_kprobe" : "stack_kprobe_ip"
             case .fentry?:
                 throw ProbeError.backendUnavailable(.fentry, reason: "kernel stacks are taken through kprobes (kprobe-multi or kprobe)")
             case .tracepoint?, nil:
@@ -133,9 +135,11 @@ public final class StackCollector {
         self.backend = functions.isEmpty ? nil : backend
         object = try BPFObject(name: "stacks", bytes: BPFObjects.bytes(.stacks))
         try tracker.share(into: object)
+        let tracepointsByCookie = HitKey.current == .cookie
         for p in object.programs {
-            p.autoload = p.name == program || (p.name == "stack_tracepoint" && !tracepoints.isEmpty)
+            p.autoload = p.name == program || (p.name == "stack_tracepoint" && tracepointsByCookie && !tracepoints.isEmpty)
         }
+        try object.map("target_of").setMaxEntries(max(1, 2 * functions.count))
         try object.map("stack_traces").setMaxEntries(options.stackMapEntries)
         try object.map("stack_counts").setMaxEntries(options.countEntries)
         // The ring buffer is only read in event mode: keep it one page otherwise.
@@ -147,16 +151,24 @@ public final class StackCollector {
             let p = FunctionProbes(functions: functions)
             probes = p
             let prog = try object.program(program)
-            functionReport = backend == .kprobeMulti ? try p.attachMulti(prog) : try p.attachEach(prog)
+            if backend == .kprobeMulti {
+                functionReport = try p.attachMulti(prog)
+            } else if HitKey.current == .address {
+                let keys = AddressKeys(map: try object.map("target_of"), addresses: try Kallsyms.load().functionAddresses())
+                functionReport = try p.attachEach(prog, keys: keys)
+            } else {
+                functionReport = try p.attachEach(prog)
+            }
         } else {
             functionReport = nil
         }
         if !tracepoints.isEmpty {
-            let prog = try object.program("stack_tracepoint")
             for (j, t) in tracepoints.enumerated() {
                 if Interrupt.requested { throw Cancelled() }
                 guard case .tracepoint(let c, let e) = t else { continue }
-                tracepointLinks.append(try prog.attachTracepoint(category: c, event: e, cookie: UInt64(functions.count + j)))
+                let target = functions.count + j
+                let prog = tracepointsByCookie ? try object.program("stack_tracepoint") : try fixedTracepointProgram(target: target, tracker: tracker)
+                tracepointLinks.append(try prog.attachTracepoint(category: c, event: e, cookie: tracepointsByCookie ? UInt64(target) : 0))
             }
         }
         if let r = functionReport, r.attached.isEmpty, tracepoints.isEmpty {
@@ -167,6 +179,20 @@ public final class StackCollector {
                 self.receive(bytes)
             }
         }
+    }
+
+    /// Without cookies: another instance of the object, maps shared with this
+    /// one, whose tracepoint program records `target` (a constant of its own).
+    private func fixedTracepointProgram(target: Int, tracker: Tracker) throws -> BPFProgram {
+        let o = try BPFObject(name: "stacks", bytes: BPFObjects.bytes(.stacks))
+        try tracker.share(into: o)
+        try o.shareMaps(["stack_traces", "stack_counts", "hit_events", "target_of"], with: object)
+        for p in o.programs { p.autoload = p.name == "stack_tracepoint_fixed" }
+        if events { try o.setRodata("emit_events", UInt32(1)) }
+        try o.setRodata("tp_target", UInt32(target))
+        try o.load()
+        tracepointObjects.append(o)
+        return try o.program("stack_tracepoint_fixed")
     }
 
     /// Indices of the targets that are attached (functions that refused are not).

@@ -63,12 +63,13 @@ public enum CompareReport {
         }
 
         // (d) stacks
-        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && ($0.functions.first == "__tcp_transmit_skb" || $0.functions.contains("tcp_connect")) }) {
+        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
             o += section("TCP connect: the first transmit's kernel stack (at \(s.target))")
             o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
         }
-        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && $0.functions.contains("ip4_datagram_connect") }) {
-            o += section("UDP connect: ip4_datagram_connect's kernel stack")
+        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
+           let fn = FunctionRole.udpConnect.found(in: s.functions, on: KernelLine(release: r.kernel)) {
+            o += section("UDP connect: \(fn)'s kernel stack")
             o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
         }
 
@@ -104,7 +105,7 @@ public enum CompareReport {
     }
 
     /// The functions the article names (and their current kernel names).
-    static let keyFunctions = ["tcp_v4_connect", "tcp_connect", "__tcp_transmit_skb", "tcp_transmit_skb", "ip4_datagram_connect",
+    static let keyFunctions = ["tcp_v4_connect", "tcp_connect", "__tcp_transmit_skb", "tcp_transmit_skb", "ip4_datagram_connect", "udp_connect",
                                "udp_sendmsg", "ip_send_skb", "udp_recvmsg", "__skb_recv_udp", "tcp_sendmsg", "tcp_recvmsg", "tcp_close", "udp_destroy_sock"]
 
     static func phases(_ run: ProtocolRun?, _ mode: CompareMode) -> [PhaseFunctions] {

@@ -379,13 +379,14 @@ public enum HTMLReport {
     static func stacksSection(_ r: CompareResult) -> Section {
         let tcp = r.run(.tcp), udp = r.run(.udp)
         var picks: [(String, StackSample)] = []
-        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && ($0.functions.first == "__tcp_transmit_skb" || $0.functions.contains("tcp_connect")) }) {
+        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
             picks.append(("TCP connect: the first transmit's kernel stack (at \(s.target))", s))
         } else if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" }) {
             picks.append(("TCP connect: a kernel stack at \(s.target)", s))
         }
-        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && $0.functions.contains("ip4_datagram_connect") }) {
-            picks.append(("UDP connect: ip4_datagram_connect's kernel stack", s))
+        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
+           let fn = FunctionRole.udpConnect.found(in: s.functions, on: KernelLine(release: r.kernel)) {
+            picks.append(("UDP connect: \(fn)'s kernel stack", s))
         } else if let s = udp?.stacks.first(where: { $0.phase == "write" && $0.role == "client" }) {
             picks.append(("UDP write: the datagram's kernel stack (at \(s.target); UDP's connect sends nothing)", s))
         }

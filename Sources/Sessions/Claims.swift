@@ -11,7 +11,7 @@ public enum Claims {
         ("socket-types", "TCP asks for SOCK_STREAM, UDP for SOCK_DGRAM"),
         ("tcp-connect-many-functions", "TCP's connect runs many more tcp_* functions than UDP's connect runs udp_*"),
         ("tcp-connect-transmits", "TCP's connect transmits: a packet leaves, tcp_transmit_skb under tcp_v4_connect"),
-        ("udp-connect-no-transmit", "Nothing leaves during UDP's connect; ip4_datagram_connect only records the peer"),
+        ("udp-connect-no-transmit", "Nothing leaves during UDP's connect; ip4_datagram_connect (udp_connect on 7.x) only records the peer"),
         ("tcp-handshake-packets", "TCP: SYN, SYN-ACK, ACK in connect, FIN in close; UDP: no packet before the first write"),
         ("udp-write-path", "UDP write: ip_send_skb under udp_sendmsg under inet_sendmsg/sock_sendmsg under write"),
         ("udp-read-path", "UDP read: __skb_recv_udp under udp_recvmsg under inet_recvmsg/sock_recvmsg under read"),
@@ -29,7 +29,10 @@ public enum Claims {
         }
     }
 
-    public static func judge(tcp: ProtocolRun, udp: ProtocolRun, mode: CompareMode, deadline: DeadlineProbe?) -> [Claim] {
+    /// `kernel`: the line this kernel belongs to (KernelNames); functions are
+    /// accepted by role under any line's name, and the evidence names the one found.
+    public static func judge(tcp: ProtocolRun, udp: ProtocolRun, mode: CompareMode, deadline: DeadlineProbe?,
+                             kernel: KernelLine? = nil) -> [Claim] {
         var out: [Claim] = []
         func add(_ id: String, _ s: ClaimStatus, _ e: String) {
             out.append(Claim(id: id, title: titles.first { $0.0 == id }!.1, status: s, evidence: e))
@@ -80,11 +83,12 @@ public enum Claims {
 
         // tcp-connect-transmits
         let tcpConnectPackets = tcp.packets.filter { $0.phase == "connect" && $0.sender == "client" }
-        let txTargets = ["__tcp_transmit_skb", "tcp_transmit_skb", "net_dev_queue"]
+        let txTargets = FunctionRole.tcpTransmit.allNames + ["net_dev_queue"]
+        let txRoles: [FunctionRole] = [.tcpTransmit, .tcpConnect, .tcpV4Connect]
         let txStack = tcp.stacks.first { s in txTargets.contains(where: { s.target.contains($0) }) && s.phase == "connect"
-            && chain(s.functions, [["__tcp_transmit_skb", "tcp_transmit_skb"], ["tcp_connect"], ["tcp_v4_connect"]]) }
-        if !tcpConnectPackets.isEmpty && txStack != nil {
-            add("tcp-connect-transmits", .held, "\(tcpConnectPackets.count) packet(s) left during connect (first: \(tcpConnectPackets[0].flags)); stack at \(txStack!.target): \(brief(txStack!.functions))")
+            && chain(s.functions, txRoles) != nil }
+        if !tcpConnectPackets.isEmpty, let txStack {
+            add("tcp-connect-transmits", .held, "\(tcpConnectPackets.count) packet(s) left during connect (first: \(tcpConnectPackets[0].flags)); stack at \(txStack.target): \(brief(txStack.functions)); found \(found(chain(txStack.functions, txRoles)!, txRoles))")
         } else if tcpConnectPackets.isEmpty {
             add("tcp-connect-transmits", .notHeld, "no packet left during TCP's connect")
         } else {
@@ -93,16 +97,19 @@ public enum Claims {
 
         // udp-connect-no-transmit
         let udpConnectPackets = udp.packets.filter { $0.phase == "connect" }
-        let dgram = udp.phase("connect")?.functions.first { $0.function == "ip4_datagram_connect" || $0.function == "ip6_datagram_connect" }
+        // by role: ip4_datagram_connect up to 6.12, udp_connect -> __ip4_datagram_connect on 7.x
+        let connectFns = udp.phase("connect")?.functions ?? []
+        let dgramName = FunctionRole.udpConnect.found(in: connectFns.map(\.function), on: kernel)
+        let dgram = connectFns.first { $0.function == dgramName }
         if !udpConnectPackets.isEmpty {
             add("udp-connect-no-transmit", .notHeld, "\(udpConnectPackets.count) packet(s) left during UDP's connect")
         } else if uc == 0 {
             add("udp-connect-no-transmit", .unknown, "no UDP connect(2) recorded")
         } else if fnMode {
             if let d = dgram {
-                add("udp-connect-no-transmit", .held, "0 packets during \(uc) connect(2) calls; \(d.function) ran \(fmt(d.perDial)) per dial")
+                add("udp-connect-no-transmit", .held, "0 packets during \(uc) connect(2) calls; \(FunctionRole.udpConnect.described(d.function)) ran \(fmt(d.perDial)) per dial")
             } else {
-                add("udp-connect-no-transmit", .notHeld, "0 packets, but ip4_datagram_connect was not seen in connect (is it in the patterns?)")
+                add("udp-connect-no-transmit", .notHeld, "0 packets, but no function recording the peer (\(FunctionRole.udpConnect.names(on: kernel).joined(separator: ", "))) was seen in connect (is it in the patterns?)")
             }
         } else {
             add("udp-connect-no-transmit", .held, "0 packets left during \(uc) UDP connect(2) calls (ip4_datagram_connect itself needs kprobes to be seen)")
@@ -128,19 +135,19 @@ public enum Claims {
         }
 
         // udp-write-path
-        let writeChain: [[String]] = [["ip_send_skb"], ["udp_send_skb", "udp_sendmsg"], ["udp_sendmsg"], ["inet_sendmsg", "sock_sendmsg", "__sock_sendmsg", "sock_write_iter"], ["ksys_write", "vfs_write", "__x64_sys_write", "sock_write_iter", "__sys_sendto"]]
-        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "write" && chain($0.functions, writeChain) }) {
-            add("udp-write-path", .held, "at \(s.target): \(brief(s.functions))")
+        let writeChain: [FunctionRole] = [.udpSendSkb, .udpSendmsg, .sockSendmsg, .writeSyscall]
+        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "write" && chain($0.functions, writeChain) != nil }) {
+            add("udp-write-path", .held, "at \(s.target): \(brief(s.functions)); found \(found(chain(s.functions, writeChain)!, writeChain))")
         } else {
             add("udp-write-path", udp.stacks.isEmpty ? .unknown : .notHeld, "no client write stack showed ip_send_skb under udp_sendmsg under write")
         }
 
         // udp-read-path
-        let readChain: [[String]] = [["__skb_recv_udp"], ["udp_recvmsg"], ["inet_recvmsg", "sock_recvmsg", "sock_read_iter"], ["ksys_read", "vfs_read", "__x64_sys_read", "sock_read_iter"]]
-        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "read" && chain($0.functions, readChain) }) {
-            add("udp-read-path", .held, "at \(s.target): \(brief(s.functions))")
+        let readChain: [FunctionRole] = [.udpDequeue, .udpRecvmsg, .sockRecvmsg, .readSyscall]
+        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "read" && chain($0.functions, readChain) != nil }) {
+            add("udp-read-path", .held, "at \(s.target): \(brief(s.functions)); found \(found(chain(s.functions, readChain)!, readChain))")
         } else if !fnMode {
-            let seen = udp.stacks.first { $0.role == "client" && $0.phase == "read" && $0.functions.contains("udp_recvmsg") }
+            let seen = udp.stacks.first { $0.role == "client" && $0.phase == "read" && FunctionRole.udpRecvmsg.found(in: $0.functions, on: kernel) != nil }
             add("udp-read-path", .unknown, "__skb_recv_udp has no tracepoint; needs kprobes"
                 + (seen.map { ". Seen at \($0.target): \(brief($0.functions))" } ?? ""))
         } else {
@@ -148,8 +155,9 @@ public enum Claims {
         }
 
         // udp-recvfrom-path
-        if let s = udp.stacks.first(where: { $0.role == "server" && $0.functions.contains("__skb_recv_udp") && ($0.functions.contains("__sys_recvfrom") || $0.functions.contains("__x64_sys_recvfrom")) }) {
-            add("udp-recvfrom-path", .held, "server at \(s.target): \(brief(s.functions))")
+        let recvfromChain: [FunctionRole] = [.udpDequeue, .recvfromSyscall]
+        if let s = udp.stacks.first(where: { $0.role == "server" && chain($0.functions, recvfromChain) != nil }) {
+            add("udp-recvfrom-path", .held, "server at \(s.target): \(brief(s.functions)); found \(found(chain(s.functions, recvfromChain)!, recvfromChain))")
         } else {
             add("udp-recvfrom-path", fnMode ? .notHeld : .unknown,
                 fnMode ? "no server stack at __skb_recv_udp under recvfrom" : "__skb_recv_udp has no tracepoint; needs kprobes")
@@ -189,6 +197,25 @@ public enum Claims {
             from = i
         }
         return true
+    }
+
+    /// The names filling each role in order along `functions` (innermost first,
+    /// each further out), by any kernel line's name; nil when a role is missing.
+    public static func chain(_ functions: [String], _ roles: [FunctionRole]) -> [String]? {
+        var from = 0
+        var out: [String] = []
+        for r in roles {
+            let names = r.allNames
+            guard let i = functions[from...].firstIndex(where: { names.contains($0) }) else { return nil }
+            out.append(functions[i])
+            from = i
+        }
+        return out
+    }
+
+    /// "found __tcp_transmit_skb (the article's tcp_transmit_skb), tcp_connect, ..."
+    static func found(_ names: [String], _ roles: [FunctionRole]) -> String {
+        zip(names, roles).map { $1.described($0) }.joined(separator: ", ")
     }
 
     static func brief(_ fns: [String], _ n: Int = 7) -> String {

@@ -24,8 +24,13 @@ public final class CompareSession {
 
     public static let defaultPatterns = ["tcp_*", "udp_*", "ip_*", "ip4_*", "inet_*", "sock_*", "__sys_*"]
 
-    /// Where stacks are taken when functions can be probed: the article's points.
-    static let stackFunctions = ["__tcp_transmit_skb", "tcp_transmit_skb", "ip4_datagram_connect", "ip_send_skb", "__skb_recv_udp"]
+    /// Where stacks are taken when functions can be probed: the article's
+    /// points, by role; each role's first name this kernel has.
+    static let stackRoles: [FunctionRole] = [.tcpTransmit, .udpConnect, .udpSendSkb, .udpDequeue]
+
+    static func stackFunctions(have: Set<String>, kernel: KernelLine?) -> [String] {
+        stackRoles.compactMap { r in (r.names(on: kernel) + r.allNames).first { have.contains($0) } }
+    }
     /// And when only tracepoints work.
     static let stackTracepoints = [("net", "net_dev_queue"), ("skb", "skb_copy_datagram_iovec")]
 
@@ -99,7 +104,8 @@ public final class CompareSession {
         tracker.detach()
 
         let tcp = runs.first { $0.proto == .tcp }, udp = runs.first { $0.proto == .udp }
-        let claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline) : []
+        let claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
+                                                                             kernel: KernelLine(release: features.release)) : []
         return CompareResult(kernel: features.release, backend: backend.rawValue, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side.rawValue, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)

@@ -21,7 +21,8 @@ final class CompareProbes {
             stackBackend = backend == .fentry ? (support.kprobeMulti ? .kprobeMulti : support.kprobe ? .kprobe : nil) : backend
             if stackBackend != nil {
                 let have = Set(catalog.functions)
-                targets = CompareSession.stackFunctions.filter { have.contains($0) }.map { TraceTarget.function($0) }
+                let kernel = KernelLine(release: KernelFeatures.detect().release)
+                targets = CompareSession.stackFunctions(have: have, kernel: kernel).map { TraceTarget.function($0) }
             }
         }
         for (c, e) in CompareSession.stackTracepoints where Tracefs.tracepointExists(category: c, event: e) {

@@ -49,6 +49,7 @@ public final class TourSession {
                             explanation: section.explanation, commands: [], evidence: [], claims: [], cannotShow: nil)
         func claims(_ ids: [String]) -> [Claim] { ids.compactMap { id in cr.claims.first { $0.id == id } } }
         let fn = mode == .functions
+        let kernel = KernelLine(release: cr.kernel)
         switch section {
         case .resolution:
             let host = TourSession.localhostResolves() ? "localhost" : "127.0.0.1"
@@ -91,16 +92,16 @@ public final class TourSession {
         case .writing:
             let u = try server(.udp)
             progress("writing: the kernel stack of a UDP write...")
-            let target = fn ? "ip_send_skb" : "t:net:net_dev_queue"
+            let target = fn ? FunctionRole.udpSendSkb.names(on: kernel)[0] : "t:net:net_dev_queue"
             let r = try run(["trace", "-K", "-M", "1", target, "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"])
-            step.commands = [r.shown(TourEvidence.firstBlock(r.output, containing: "udp_sendmsg") ?? TourEvidence.firstBlock(r.output) ?? [])]
+            step.commands = [r.shown(TourEvidence.firstBlock(r.output, containing: FunctionRole.udpSendmsg.names(on: kernel)[0]) ?? TourEvidence.firstBlock(r.output) ?? [])]
             step.claims = claims(["udp-write-path"])
         case .clientRead:
             let u = try server(.udp)
             progress("client read: the kernel stack of a UDP read, and a read with a deadline...")
-            let target = fn ? "__skb_recv_udp" : "t:sock:sock_recv_length"
+            let target = fn ? FunctionRole.udpDequeue.names(on: kernel)[0] : "t:sock:sock_recv_length"
             let r = try run(["trace", "-K", "-M", "1", target, "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"])
-            let stack = TourEvidence.firstBlock(r.output, containing: fn ? "udp_recvmsg" : "sock_read_iter") ?? TourEvidence.firstBlock(r.output) ?? []
+            let stack = TourEvidence.firstBlock(r.output, containing: fn ? FunctionRole.udpRecvmsg.names(on: kernel)[0] : "sock_read_iter") ?? TourEvidence.firstBlock(r.output) ?? []
             let (fd, silent) = try bindLoopback(.udp)
             defer { close(fd) }
             let d = try run(["syscalls", "-e", "connect,write,read,setsockopt", "--", exe, "echo", "client", "--proto", "udp",
@@ -111,7 +112,7 @@ public final class TourSession {
         case .serverRead:
             let (srv, port) = try serverProcess(.udp)
             progress("server read: the UDP server's kernel stack while a client dials...")
-            let target = fn ? "__skb_recv_udp" : "t:sock:sock_recv_length"
+            let target = fn ? FunctionRole.udpDequeue.names(on: kernel)[0] : "t:sock:sock_recv_length"
             let r = try run(["trace", "-K", "-M", "1", "-d", "20", "-p", String(srv.pid), target], whileTracing: {
                 try self.dial(.udp, port: port)
             })
@@ -233,7 +234,7 @@ public enum TourSection: String, CaseIterable, Codable, Sendable {
         case .resolution:
             return "Before any socket exists the client turns a name into an address. getaddrinfo(3) is a libc call, not a syscall: for \"localhost\" it reads /etc/nsswitch.conf and /etc/hosts (and may ask nscd or DNS), for a numeric address it makes no syscall at all. The protocol plays no part, so TCP and UDP resolve alike."
         case .dialing:
-            return "Both dials are socket(2) then connect(2); only the socket type differs (SOCK_STREAM or SOCK_DGRAM). TCP's connect runs the three-way handshake inside the syscall: a SYN leaves from tcp_connect and connect returns once the SYN-ACK is answered. UDP's connect only records the peer (ip4_datagram_connect) and nothing leaves."
+            return "Both dials are socket(2) then connect(2); only the socket type differs (SOCK_STREAM or SOCK_DGRAM). TCP's connect runs the three-way handshake inside the syscall: a SYN leaves from tcp_connect and connect returns once the SYN-ACK is answered. UDP's connect only records the peer (ip4_datagram_connect; udp_connect on 7.x) and nothing leaves."
         case .writing:
             return "A write(2) on a connected UDP socket goes through the VFS to the socket layer, then udp_sendmsg, udp_send_skb and ip_send_skb: the datagram is built and handed to the device before write returns."
         case .clientRead:
@@ -345,7 +346,7 @@ public enum TourEvidence {
         }
         // funccount sorts ascending (bcc's order): the hottest are last.
         let calls = rows.reduce(UInt64(0)) { $0 + (UInt64($1.split(separator: " ").last!) ?? 0) }
-        let key = ["tcp_v4_connect", "tcp_connect", "ip4_datagram_connect", "udp_sendmsg", "udp_recvmsg", "__skb_recv_udp", "udp_v4_get_port"]
+        let key = ["tcp_v4_connect", "tcp_connect", "ip4_datagram_connect", "udp_connect", "udp_sendmsg", "udp_recvmsg", "__skb_recv_udp", "udp_v4_get_port"]
         let keyRows = rows.filter { r in key.contains { r.hasPrefix($0 + " ") } }
         let hot = Array(rows.suffix(max(0, n - keyRows.count))).filter { !keyRows.contains($0) }
         return [output[h]] + keyRows + (hot.isEmpty ? [] : ["…"]) + hot + ["(\(rows.count) functions, \(calls) calls in all)"]

@@ -38,7 +38,7 @@ struct DoctorCommand: ParsableCommand {
                     eprint("kpath: error: trying the backends loads BPF programs: run it with sudo")
                     throw ExitCode(3)
                 }
-                let s = BackendSupport.detect(features: features)
+                let s = BackendSupport.detect(features: features, loadPrograms: true)
                 let list = Backend.functionBackendsFastestFirst.filter { s.supports($0) }
                 out(list.map { $0.rawValue + "\n" }.joined())
                 return
@@ -79,6 +79,9 @@ struct DoctorReport: Codable {
     var backends: [String: Bool?]
     /// Why each missing backend is missing.
     var backendReasons: [String: String]
+    /// How kprobe and tracepoint hits are told apart: "cookie" (5.15+) or
+    /// "address" (no attach cookies); null when unknown (needs root).
+    var hitKey: HitKey?
     /// The backend funccount/compare use by default; null when unknown (needs root).
     var backend: String?
     var backendReason: String
@@ -105,7 +108,7 @@ struct DoctorReport: Codable {
         var backend: String?
         var backendReason: String
         if f.privileged {
-            let s = BackendSupport.detect(features: f)
+            let s = BackendSupport.detect(features: f, loadPrograms: true)
             for b in Backend.functionBackendsFastestFirst { backends[b.rawValue] = s.supports(b) }
             for (k, v) in s.reasons { reasons[k] = v }
             if let best = s.best {
@@ -175,7 +178,8 @@ struct DoctorReport: Codable {
                             tracefs: f.tracefs, filterFunctionsReadable: f.filterFunctionsReadable,
                             lockdown: f.lockdown, root: f.root, capBPF: f.capBPF, capPerfmon: f.capPerfmon,
                             capSysAdmin: f.capSysAdmin, privileged: f.privileged, tracepoints: tps,
-                            backends: backends, backendReasons: reasons, backend: backend,
+                            backends: backends, backendReasons: reasons,
+                            hitKey: f.privileged ? HitKey.current : nil, backend: backend,
                             backendReason: backendReason, mode: mode, modeReason: modeReason,
                             exitCode: code, advice: advice)
     }
@@ -213,6 +217,13 @@ struct DoctorReport: Codable {
             let t = "\(c):\(e)"
             rows.append(("tracepoint \(t)", tracepoints[t] == true ? "yes" : (tracefs == nil ? "unknown (no tracefs)" : "no")))
         }
+        let keyText: String
+        switch hitKey {
+        case .cookie?: keyText = "yes"
+        case .address?: keyText = "no (before 5.15: kpath tells functions apart by probed address)"
+        case nil: keyText = "unknown (needs root)"
+        }
+        rows.append(("attach cookies", keyText))
         rows.append(("backend", backend.map { "\($0) (\(backendReason))" } ?? "unknown (needs root)"))
         let modeText: String
         switch mode {

@@ -107,6 +107,15 @@ static __always_inline __u8 kp_in_irq(void)
 #endif
 }
 
+/* A kprobe's regs->ip: one past the probed address on x86, both for an int3
+ * and for the ftrace site a kprobe at function entry stands on (which sets it
+ * "as if a breakpoint hit"). ip is word 16 of x86-64's struct pt_regs, a
+ * user ABI (arch/x86/include/uapi/asm/ptrace.h). User space keys address + 1. */
+static __always_inline __u64 kp_kprobe_ip(struct pt_regs *ctx)
+{
+	return ((__u64 *)ctx)[16];
+}
+
 static __always_inline void kp_count_lost(__u32 kind)
 {
 	__u64 *v = bpf_map_lookup_elem(&kp_lost, &kind);

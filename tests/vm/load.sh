@@ -1,8 +1,9 @@
 # Exact under load (issue 7.3), sourced by checks.sh: 10,000 traced TCP dials
 # count tcp_v4_connect exactly 10,000 times, 10,000 UDP round trips (one dial
-# each) count ip4_datagram_connect exactly 10,000 times, and nothing is
-# reported lost. LOAD_COUNT overrides the number (e.g. for a quick try).
+# each) count ip4_datagram_connect (udp_connect on 7.x) exactly 10,000 times,
+# and nothing is reported lost. LOAD_COUNT overrides the number (e.g. for a quick try).
 n=${LOAD_COUNT:-10000}
+case "$(uname -r)" in 7.*) ld_udp_fn=udp_connect ;; *) ld_udp_fn=ip4_datagram_connect ;; esac
 start_server tcp 7201
 ld_tcp=$server_pid
 start_server udp 7202
@@ -24,7 +25,7 @@ ld_exact() {
 }
 check "load: $n TCP dials: tcp_v4_connect counted exactly $n" ld_exact tcp 7201 tcp_v4_connect
 sed 's/^/     /' /tmp/ld.summary
-check "load: $n UDP round trips: ip4_datagram_connect counted exactly $n" ld_exact udp 7202 ip4_datagram_connect
+check "load: $n UDP round trips: $ld_udp_fn counted exactly $n" ld_exact udp 7202 $ld_udp_fn
 sed 's/^/     /' /tmp/ld.summary
 
 kill $ld_tcp $ld_udp 2>/dev/null

@@ -1,6 +1,9 @@
 # kpath stacks and kpath trace -K on kprobes (issue 5), sourced by checks.sh.
-# The article's paths, with this kernel's names: tcp_transmit_skb is inlined on
-# 6.1 and 6.12, so the traceable function is __tcp_transmit_skb.
+# The article's paths, with this kernel's names: tcp_transmit_skb is inlined
+# from 5.10 on, so the traceable function is __tcp_transmit_skb; a UDP connect
+# records its peer in ip4_datagram_connect up to 6.12, in udp_connect on 7.x
+# (Sources/Sessions/KernelNames.swift).
+case "$(uname -r)" in 7.*) udp_connect_fn=udp_connect ;; *) udp_connect_fn=ip4_datagram_connect ;; esac
 start_server tcp 7011
 st_tcp_server=$server_pid
 start_server udp 7012
@@ -44,11 +47,11 @@ t_st_tcp_transmit() {
 check "stacks __tcp_transmit_skb during a TCP dial: SYN from tcp_connect <- tcp_v4_connect" t_st_tcp_transmit
 
 t_st_udp_connect() {
-	kpath stacks ip4_datagram_connect -- kpath echo client --proto udp --to 127.0.0.1:7012 --count 1 >/tmp/st2.out 2>/tmp/st2.err || { cat /tmp/st2.err; return 1; }
+	kpath stacks $udp_connect_fn -- kpath echo client --proto udp --to 127.0.0.1:7012 --count 1 >/tmp/st2.out 2>/tmp/st2.err || { cat /tmp/st2.err; return 1; }
 	cat /tmp/st2.out
-	stack_has /tmp/st2.out ip4_datagram_connect '__sys_connect|__x64_sys_connect|__do_sys_connect|__se_sys_connect'
+	stack_has /tmp/st2.out $udp_connect_fn '__sys_connect|__x64_sys_connect|__do_sys_connect|__se_sys_connect'
 }
-check "stacks ip4_datagram_connect during a UDP dial: from the connect syscall" t_st_udp_connect
+check "stacks $udp_connect_fn during a UDP dial: from the connect syscall" t_st_udp_connect
 
 t_st_udp_write() {
 	kpath stacks ip_send_skb -- kpath echo client --proto udp --to 127.0.0.1:7012 --count 1 >/tmp/st3.out 2>/tmp/st3.err || { cat /tmp/st3.err; return 1; }
@@ -88,7 +91,7 @@ t_st_backends_count() {
 		hasnt /tmp/st6.out '\+0x' || return 1
 	done
 }
-check "stacks --folded on two functions: each hit under its own function (cookies), on every backend" t_st_backends_count
+check "stacks --folded on two functions: each hit under its own function (cookie or address), on every backend" t_st_backends_count
 
 t_st_svg() {
 	kpath stacks --svg /tmp/st7.svg 'tcp_v4_conn*' -- kpath echo client --proto tcp --to 127.0.0.1:7011 --count 2 >/tmp/st7.out 2>/tmp/st7.err || { cat /tmp/st7.err; return 1; }
