@@ -21,7 +21,7 @@ int phase_enter(struct tp_sys_enter *ctx)
 	__u32 tid = (__u32)pid_tgid, nr = ctx->id;
 	__u8 phase = KP_OTHER, *p;
 
-	if (!kp_is_tracked(pid_tgid))
+	if (!kp_is_tracked_syscall(pid_tgid, nr))
 		return 0;
 	p = bpf_map_lookup_elem(&phase_of_syscall, &nr);
 	if (p && *p)
@@ -36,6 +36,24 @@ int phase_exit(struct tp_sys_exit *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	bpf_map_delete_elem(&kp_thread_phase, &tid);
+	return 0;
+}
+
+/* A held process is traced from its execve on: entering execve clears the
+ * pending bit of its role. Attached before any recorder's sys_enter program,
+ * so this runs first and the execve itself is the command's first syscall. */
+SEC("tracepoint/raw_syscalls/sys_enter")
+int start_at_exec(struct tp_sys_enter *ctx)
+{
+	__u32 tgid;
+	__u8 *role;
+
+	if (ctx->id != KP_NR_EXECVE && ctx->id != KP_NR_EXECVEAT)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	role = bpf_map_lookup_elem(&kp_tracked, &tgid);
+	if (role && (*role & KP_ROLE_PENDING_EXEC))
+		*role &= ~KP_ROLE_PENDING_EXEC;
 	return 0;
 }
 

@@ -126,7 +126,7 @@ int syscall_enter(struct tp_sys_enter *ctx)
 	__u32 tid = (__u32)pid_tgid, nr = ctx->id;
 	struct pending p = {};
 
-	if (!kp_is_tracked(pid_tgid))
+	if (!kp_is_tracked_syscall(pid_tgid, nr))
 		return 0;
 	if (!trace_all) {
 		__u8 *want = bpf_map_lookup_elem(&traced_syscalls, &nr);

@@ -25,7 +25,7 @@ public final class Tracker {
     public init(phases: Bool = true) throws {
         object = try BPFObject(name: "phases", bytes: BPFObjects.bytes(.phases))
         phasesLoaded = phases
-        if !phases { for p in object.programs { p.autoload = p.name == "follow_fork" } }
+        if !phases { for p in object.programs { p.autoload = ["follow_fork", "start_at_exec"].contains(p.name) } }
         try object.load()
         try fillPhaseTable()
     }
@@ -51,7 +51,7 @@ public final class Tracker {
     public func follow(commandPID: Int32?, pid: Int32?, followPIDForks: Bool = false) throws {
         if let c = commandPID {
             try setFilter(tracking: true, followForks: true)
-            try track(pid: c)
+            try track(pid: c, fromExec: true)
         } else if let p = pid {
             try setFilter(tracking: true, followForks: followPIDForks)
             try track(pid: p)
@@ -59,9 +59,16 @@ public final class Tracker {
     }
 
     /// Traces `pid` (and, with followForks, its future children) in `role`.
-    public func track(pid: Int32, role: Role = .client) throws {
-        try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(role.rawValue))
+    /// `fromExec`: a held process (HeldProcess), traced only from its execve on,
+    /// so the trampoline's go-ahead read and close are never the command's.
+    public func track(pid: Int32, role: Role = .client, fromExec: Bool = false) throws {
+        if fromExec && execLink == nil { execLink = try object.program("start_at_exec").attach() }
+        let pending = fromExec ? UInt8(KP_ROLE_PENDING_EXEC) : 0
+        try object.map("kp_tracked").update(key: UInt32(pid), value: UInt8(role.rawValue) | pending)
     }
+
+    /// start_at_exec, once something is tracked from its execve.
+    private var execLink: BPFLink?
 
     /// True once attachPhases ran: objects read the phase of a thread only then.
     public private(set) var phasesAttached = false
@@ -98,7 +105,12 @@ public final class Tracker {
                            tracked: at(KP_LOST_TRACKED))
     }
 
-    public func detach() { links.forEach { $0.detach() }; links = [] }
+    public func detach() {
+        links.forEach { $0.detach() }
+        links = []
+        execLink?.detach()
+        execLink = nil
+    }
 
     private func fillPhaseTable() throws {
         let map = try object.map("phase_of_syscall")

@@ -127,8 +127,8 @@ public final class CompareSession {
         let client = try HeldProcess(executable: exe, arguments: ["echo", "client", "--proto", proto.rawValue, "--to", "127.0.0.1:\(port)",
                                                                   "--count", String(options.count)],
                                      role: "client", output: .fileAndErrors(clientLog))
-        try tracker.track(pid: server.pid, role: .server)
-        try tracker.track(pid: client.pid, role: .client)
+        try tracker.track(pid: server.pid, role: .server, fromExec: true)
+        try tracker.track(pid: client.pid, role: .client, fromExec: true)
         try counter?.reset()
         packets.drain(); packets.clear()
         try packets.setPort(port)
@@ -235,7 +235,7 @@ public final class CompareSession {
         let client = try HeldProcess(executable: HeldProcess.selfExecutable,
                                      arguments: ["echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)", "--count", "1", "--timeout", "1"],
                                      role: "client", output: .fileAndErrors(log))
-        try tracker.track(pid: client.pid, role: .client)
+        try tracker.track(pid: client.pid, role: .client, fromExec: true)
         try client.release()
         let status = try waitExit(client, timeout: 20)
         probes.drain()

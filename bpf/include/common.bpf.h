@@ -70,12 +70,30 @@ static __always_inline __u8 kp_role_of(__u64 pid_tgid)
 	role = bpf_map_lookup_elem(&kp_tracked, &tgid);
 	if (!role)
 		role = bpf_map_lookup_elem(&kp_tracked, &tid);
-	return role ? *role : 0;
+	if (!role || (*role & KP_ROLE_PENDING_EXEC))
+		return 0;
+	return *role;
 }
 
 static __always_inline int kp_is_tracked(__u64 pid_tgid)
 {
 	return kp_role_of(pid_tgid) != 0;
+}
+
+/* At sys_enter: tracked, or a held process entering execve, its first syscall
+ * as the command, whichever sys_enter program runs first (the kernel runs a
+ * tracepoint's programs newest first; start_at_exec clears the pending bit). */
+static __always_inline int kp_is_tracked_syscall(__u64 pid_tgid, __u32 nr)
+{
+	__u32 tgid = pid_tgid >> 32;
+	__u8 *role;
+
+	if (kp_is_tracked(pid_tgid))
+		return 1;
+	if (nr != KP_NR_EXECVE && nr != KP_NR_EXECVEAT)
+		return 0;
+	role = bpf_map_lookup_elem(&kp_tracked, &tgid);
+	return role && (*role & KP_ROLE_PENDING_EXEC);
 }
 
 static __always_inline __u8 kp_phase(__u32 tid)

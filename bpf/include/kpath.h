@@ -27,6 +27,14 @@ enum kp_role {
 	KP_NROLES = 2,
 };
 
+/* Or'ed into a held process's role until it enters execve: before that it is
+ * kpath's trampoline (reading its go-ahead, closing the socket), not the
+ * command (Workload/HeldProcess.swift), and nothing of it is recorded. */
+#define KP_ROLE_PENDING_EXEC 0x80
+/* x86-64 syscall numbers of execve and execveat */
+#define KP_NR_EXECVE 59
+#define KP_NR_EXECVEAT 322
+
 /* Every counter slot is (phase, context): context 0 = the task itself,
  * 1 = softirq or hardirq running on top of it (e.g. loopback receive). */
 #define KP_SLOTS (KP_NPHASES * 2)
