@@ -76,12 +76,12 @@ public enum CompareReport {
         // (e) packets
         for run in [tcp, udp].compactMap({ $0 }) {
             o += section("\(run.proto.rawValue.uppercased()) packets of dial 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)")
-            o += pad("ms", 9) + pad("client syscall", 16) + pad("from", 22) + pad("to", 22) + pad("flags", 10) + pad("len", 6) + "sent by\n"
+            var rows = [["ms", "client syscall", "from", "to", "flags", "len", "sent by"]]
             for p in run.packets.filter({ $0.dial == 1 }) {
                 let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
-                o += pad(cFormat("%.3f", Double(p.nsSinceStart) / 1e6), 9) + pad(p.phase, 16) + pad(p.source, 22)
-                    + pad(p.destination, 22) + pad(p.flags, 10) + pad("\(p.length)", 6) + by + "\n"
+                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase, p.source, p.destination, p.flags, "\(p.length)", by])
             }
+            o += columns(rows)
         }
 
         // (f) claims

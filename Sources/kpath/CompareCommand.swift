@@ -42,6 +42,10 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("unknown protocol \"\(p)\": kpath compares tcp and udp (e.g. `kpath compare tcp udp`)")
         }
         if Set(protocols.map { $0.lowercased() }).count != protocols.count { throw ValidationError("each protocol once, e.g. `kpath compare tcp udp`") }
+        // One protocol has nothing to compare and no claim to judge ("0 of 0 claims held").
+        if protocols.count < 2 {
+            throw ValidationError("compare puts two protocols side by side: `kpath compare tcp udp`; for one protocol alone, `kpath funccount 'udp_*' -- kpath echo client --proto udp --to HOST:PORT`")
+        }
         if count <= 0 { throw ValidationError("--count must be a positive number of dials, got \(count)") }
         if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
         if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }

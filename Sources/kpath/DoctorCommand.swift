@@ -41,6 +41,12 @@ struct DoctorCommand: ParsableCommand {
                 let s = BackendSupport.detect(features: features, loadPrograms: true)
                 let list = Backend.functionBackendsFastestFirst.filter { s.supports($0) }
                 out(list.map { $0.rawValue + "\n" }.joined())
+                // The same exit status as plain doctor: 2 when no function backend is here.
+                let report = DoctorReport.make(features: features)
+                if report.exitCode != 0 {
+                    eprint("kpath: \(report.mode): \(report.modeReason)")
+                    throw ExitCode(report.exitCode)
+                }
                 return
             }
             let report = DoctorReport.make(features: features)

@@ -97,6 +97,7 @@ final class BadInputTests: XCTestCase {
             // compare
             Case(args: ["compare", "tcp", "sctp"], expect: ["unknown protocol \"sctp\"", "kpath compare tcp udp"], status: 64),
             Case(args: ["compare", "tcp", "tcp"], expect: ["each protocol once"], status: 64),
+            Case(args: ["compare", "udp"], expect: ["compare puts two protocols side by side", "kpath compare tcp udp"], status: 64),
             Case(args: ["compare", "--count", "0"], expect: ["--count must be a positive number of dials, got 0"], status: 64),
             Case(args: ["compare", "--count", "1000000"], expect: ["--count 1000000 is too many", "at most 100000"], status: 64),
             Case(args: ["compare", "--side", "nobody"], expect: ["--side must be client, server or both, got \"nobody\""], status: 64),

@@ -65,9 +65,12 @@ final class DoctorHostTests: XCTestCase {
         XCTAssertTrue(advice.contains { $0.hasPrefix("lockdown integrity:") }, "\(advice)")
     }
 
-    func testBackendsListIsEmptyHere() throws {
+    /// No function backend here: the list is empty and the exit status is
+    /// plain doctor's (2, degraded), not 0.
+    func testBackendsListIsEmptyHereAndExitsAsDoctor() throws {
         let r = try doctor(["--backends"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.contains("degraded: tracepoints only"), r.stderr)
     }
 }

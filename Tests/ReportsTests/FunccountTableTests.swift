@@ -3,6 +3,18 @@ import XCTest
 @testable import Sessions
 
 final class FunccountTableTests: XCTestCase {
+    /// The packet table overflowed: `36.186   connect of dial 2127.0.0.1:45273`.
+    func testColumnsAreSizedByTheirContent() {
+        let t = columns([["ms", "client syscall", "from"],
+                         ["36.186", "connect of dial 2", "127.0.0.1:45273"],
+                         ["1.0", "read", "127.0.0.1:7"]])
+        let lines = t.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, ["ms      client syscall     from",
+                               "36.186  connect of dial 2  127.0.0.1:45273",
+                               "1.0     read               127.0.0.1:7"])
+        XCTAssertEqual(columns([]), "")
+    }
+
     func testLayoutMatchesBccFunccount() {
         let t = FunccountTable.render([
             FunctionCount(function: "tcp_v4_connect", count: 50),

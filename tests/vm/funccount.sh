@@ -22,6 +22,15 @@ t_udp_family() {
 }
 check "funccount udp_* on 50 UDP dials: udp_v4_get_port/udp_lib_get_port/udp_sendmsg 50 each" t_udp_family
 
+t_no_trampoline() {
+	# The held command is kpath's trampoline until its execve: its go-ahead read
+	# on a Unix socket must not be counted (issue 13).
+	kpath funccount 'unix_*,tcp_v4_connect' -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/tmp/fcu.out 2>/tmp/fcu.err || { cat /tmp/fcu.err; return 1; }
+	cat /tmp/fcu.out
+	[ "$(count_of /tmp/fcu.out tcp_v4_connect)" = 3 ] && hasnt /tmp/fcu.out '^unix_'
+}
+check "funccount of a held command counts from its execve: no unix_* of the go-ahead" t_no_trampoline
+
 t_tcp_all() {
 	kpath funccount -d 20 'tcp_*' -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/tmp/fc3.out 2>/tmp/fc3.err || { cat /tmp/fc3.err; return 1; }
 	head -3 /tmp/fc3.err
