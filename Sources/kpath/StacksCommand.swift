@@ -13,10 +13,12 @@ struct StacksCommand: ParsableCommand {
         tracepoint t:CATEGORY:EVENT (works on kernels without kprobes).
 
         Examples:
-          kpath stacks t:net:net_dev_queue -- kpath echo client --proto tcp --to 127.0.0.1:7777
+          kpath stacks t:net:net_dev_queue \\
+            -- kpath echo client --proto tcp --to 127.0.0.1:7777
           kpath stacks -d 5 --limit 10 __tcp_transmit_skb
           kpath stacks --folded t:net:net_dev_queue -- CMD > out.folded
-          kpath stacks --svg tx.svg 'ip_*' -- kpath echo client --proto udp --to 127.0.0.1:7778
+          kpath stacks --svg tx.svg 'ip_*' \\
+            -- kpath echo client --proto udp --to 127.0.0.1:7778
 
         Stacks print most frequent first (bcc's stackcount prints ascending);
         --limit N keeps the N most frequent.

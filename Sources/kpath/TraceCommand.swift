@@ -14,8 +14,10 @@ struct TraceCommand: ParsableCommand {
         kernel stack follows, one indented frame per line.
 
         Examples:
-          kpath trace -K tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7777 --count 1
-          kpath trace -K t:net:net_dev_queue -- kpath echo client --proto udp --to 127.0.0.1:7778
+          kpath trace -K tcp_v4_connect \\
+            -- kpath echo client --proto tcp --to 127.0.0.1:7777 --count 1
+          kpath trace -K t:net:net_dev_queue \\
+            -- kpath echo client --proto udp --to 127.0.0.1:7778
           kpath trace -K -M 5 -p 1234 ip4_datagram_connect
         """)
 
