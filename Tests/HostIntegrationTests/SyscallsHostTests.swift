@@ -4,6 +4,7 @@
 import Foundation
 import Glibc
 import Probes
+import Reports
 import Sessions
 import XCTest
 
@@ -207,10 +208,10 @@ final class SyscallsHostTests: XCTestCase {
         let dial = try XCTUnwrap(mine.first { $0.name == "connect" && $0.int(0) == s }, "\(mine.map(\.name))")
         XCTAssertEqual(dial.address?.port, port)
         XCTAssertEqual(dial.address?.ip, "127.0.0.1")
-        XCTAssertEqual(Strace.line(dial, Strace.Options(align: false)),
+        XCTAssertEqual(StraceFormat.line(dial, Strace.Options(align: false)),
                        "connect(\(s), {sa_family=AF_INET, sin_port=htons(\(port)), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0")
         let w = try XCTUnwrap(mine.first { $0.name == "write" && $0.int(0) == s })
-        XCTAssertEqual(Strace.line(w, Strace.Options(align: false)), "write(\(s), \"ping\", 4) = 4")
+        XCTAssertEqual(StraceFormat.line(w, Strace.Options(align: false)), "write(\(s), \"ping\", 4) = 4")
         XCTAssertTrue(mine.contains { $0.name == "close" && $0.int(0) == s })
         XCTAssertEqual(collector.lost, 0)
     }
