@@ -44,14 +44,9 @@ struct StacksCommand: ParsableCommand {
     @Flag(help: "Print the stacks as JSON (every task, phase and context apart).")
     var json = false
 
-    @Flag(help: "Keep the tracing machinery's own frames on top of each stack.")
-    var keepGlue = false
-
-    @Argument(help: "Kernel functions (globs allowed) or tracepoints t:CATEGORY:EVENT.")
-    var targets: [String] = []
+    @OptionGroup var probed: StackTargetOptions
 
     func validate() throws {
-        if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
         if let l = limit, l <= 0 { throw ValidationError("--limit must be a positive number of stacks, got \(l)") }
         if folded && json { throw ValidationError("use either --folded or --json, not both") }
     }
@@ -60,7 +55,7 @@ struct StacksCommand: ParsableCommand {
         try reportingErrors {
             // An unwritable --svg is found before anything is traced.
             if let path = svg { try AtomicFile.checkWritable(path) }
-            let session = try startStacks(targets, tracing, events: false, keepGlue: keepGlue)
+            let session = try startStacks(probed, tracing, events: false)
             try session.releaseCommand()
             waitUntil(tracing.duration, stop: { session.child.map { !$0.isRunning } ?? false })
             if Interrupt.requested && !json && !folded { out("\n") }
@@ -78,7 +73,7 @@ struct StacksCommand: ParsableCommand {
             if let path = svg {
                 let merged = stacks.merged(offsets: offsets ?? false, perProcess: perPID || tracing.pid != nil)
                 let folded = FoldedStacks(Array(merged.prefix(limit ?? merged.count)))
-                let title = "kpath stacks " + targets.joined(separator: " ")
+                let title = "kpath stacks " + probed.targets.joined(separator: " ")
                 try AtomicFile.write(FlameGraph.svg(folded: folded, title: title), to: path)
                 eprint("kpath: wrote \(path) (\(folded.lines.count) stacks, \(folded.total) samples)")
             }
@@ -90,17 +85,17 @@ struct StacksCommand: ParsableCommand {
 
 /// stacks and trace: checks the targets, attaches, and says what is traced
 /// on stderr (the command is still held: release it once ready to read).
-func startStacks(_ targets: [String], _ tracing: TracingOptions, events: Bool, keepGlue: Bool) throws -> StacksSession {
-    _ = try TraceTargets.parse(targets)
+func startStacks(_ probed: StackTargetOptions, _ tracing: TracingOptions, events: Bool) throws -> StacksSession {
+    _ = try TraceTargets.parse(probed.targets)
     Interrupt.install()
-    var o = StacksSession.Options(targets: targets)
+    var o = StacksSession.Options(targets: probed.targets)
     o.pid = tracing.pid
     o.command = tracing.command
     o.backend = try tracing.parsedBackend()
     o.events = events
-    o.keepGlue = keepGlue
+    o.keepGlue = probed.keepGlue
     let session = try StacksSession(o)
-    eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: targets))
+    eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: probed.targets))
     if let r = session.collector.functionReport { eprintSkipped(r) }
     return session
 }

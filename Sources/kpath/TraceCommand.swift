@@ -32,20 +32,15 @@ struct TraceCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show +0xOFFSET on frames.")
     var offsets = true
 
-    @Flag(help: "Keep the tracing machinery's own frames on top of each stack.")
-    var keepGlue = false
-
-    @Argument(help: "Kernel functions (globs allowed) or tracepoints t:CATEGORY:EVENT.")
-    var targets: [String] = []
+    @OptionGroup var probed: StackTargetOptions
 
     func validate() throws {
-        if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
         if let m = maxEvents, m <= 0 { throw ValidationError("-M/--max-events must be a positive number, got \(m)") }
     }
 
     func run() throws {
         try reportingErrors {
-            let session = try startStacks(targets, tracing, events: true, keepGlue: keepGlue)
+            let session = try startStacks(probed, tracing, events: true)
             out(TraceReport.header + "\n")
             try session.releaseCommand()
             let started = Date()

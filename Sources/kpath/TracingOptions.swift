@@ -26,3 +26,34 @@ struct TracingOptions: ParsableArguments {
     /// --backend as a Backend; nil: the fastest available.
     func parsedBackend() throws -> Backend? { try parseBackend(backend) }
 }
+
+/// What stacks and trace probe, and whether the probing glue stays on stacks.
+struct StackTargetOptions: ParsableArguments {
+    @Flag(help: "Keep the tracing machinery's own frames on top of each stack.")
+    var keepGlue = false
+
+    @Argument(help: "Kernel functions (globs allowed) or tracepoints t:CATEGORY:EVENT.")
+    var targets: [String] = []
+
+    func validate() throws {
+        if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
+    }
+}
+
+/// What compare and tour share: the backend of the compare run, and the
+/// report forms besides text.
+struct CompareRunOptions: ParsableArguments {
+    @Option(help: "Attach backend: kprobe-multi, kprobe, fentry, or tracepoint (default: the fastest available).")
+    var backend: String?
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    @Option(help: "Also write a self-contained HTML report to FILE.")
+    var html: String?
+
+    func validate() throws {
+        _ = try parseBackend(backend)
+        if let html { try checkWritable(html) }
+    }
+}
