@@ -1,8 +1,6 @@
 # funccount on kprobes (issue 2), sourced by checks.sh.
-start_server tcp 7001
-tcp_server=$server_pid
-start_server udp 7002
-udp_server=$server_pid
+start_servers 7001 7002
+fc_servers=$servers
 
 t_tcp_connect_exact() {
 	kpath funccount tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 50 >/tmp/fc1.out 2>/tmp/fc1.err || { cat /tmp/fc1.err; return 1; }
@@ -138,10 +136,6 @@ t_backend_unavailable() {
 }
 check "funccount --backend B where B is unavailable: one line, exit 1" t_backend_unavailable
 
-t_nothing_left() {
-	sigint_leaves_nothing 3 kpath funccount 'tcp_*'
-}
-check "funccount leaves no probe attached after SIGINT" t_nothing_left
+check "funccount leaves no probe attached after SIGINT" sigint_leaves_nothing 3 kpath funccount 'tcp_*'
 
-kill $tcp_server $udp_server 2>/dev/null
-wait $tcp_server $udp_server 2>/dev/null
+stop_servers $fc_servers
