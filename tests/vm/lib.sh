@@ -88,6 +88,17 @@ runs() {
 	cat "$f"
 }
 
+# fails_with MAX_LINES REGEX COMMAND...: COMMAND exits non-zero and prints at
+# most MAX_LINES lines, one matching REGEX, and no crash report.
+fails_with() {
+	max=$1
+	re=$2
+	shift 2
+	if "$@" >/tmp/fails.out 2>&1; then echo "exit 0: $*"; return 1; fi
+	has /tmp/fails.out "$re" && hasnt /tmp/fails.out 'Fatal error|Stack dump|Backtrace' || return 1
+	[ "$(grep -c . /tmp/fails.out)" -le "$max" ] || { echo "more than $max line(s) from: $*"; cat /tmp/fails.out; return 1; }
+}
+
 # sigint_leaves_nothing SECONDS COMMAND...: runs COMMAND, sends it SIGINT after
 # SECONDS, then expects no function probe left behind in tracefs.
 sigint_leaves_nothing() {
