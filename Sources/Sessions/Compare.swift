@@ -32,7 +32,12 @@ public final class CompareSession {
         stackRoles.compactMap { r in (r.names(on: kernel) + r.allNames).first { have.contains($0) } }
     }
     /// And when only tracepoints work.
-    static let stackTracepoints = [("net", "net_dev_queue"), ("skb", "skb_copy_datagram_iovec")]
+    /// Where compare takes kernel stacks besides functions: packets leaving,
+    /// TCP data copied to the reader, and every socket read's length (6.3+;
+    /// UDP reads copy with copy_linear_skb, which fires no skb tracepoint).
+    public static let stackTracepoints = [("net", "net_dev_queue"), ("skb", "skb_copy_datagram_iovec"), ("sock", "sock_recv_length")]
+    /// "net:net_dev_queue, skb:skb_copy_datagram_iovec, sock:sock_recv_length"
+    public static var stackTracepointNames: String { stackTracepoints.map { "\($0.0):\($0.1)" }.joined(separator: ", ") }
 
     public let options: Options
     public let features: KernelFeatures
