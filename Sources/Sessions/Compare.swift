@@ -53,7 +53,7 @@ public final class CompareSession {
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         kallsyms = try Kallsyms.load()
-        let patterns = splitPatterns(o.patterns)
+        let patterns = try FunctionPatterns.parse(o.patterns)
         if o.backend == .tracepoint {
             backend = .tracepoint
             modeReason = "--backend tracepoint was asked for"

@@ -50,6 +50,7 @@ struct CompareCommand: ParsableCommand {
         if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
         if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }
         _ = try parseBackend(backend)
+        do { _ = try FunctionPatterns.parse([functions]) } catch { throw ValidationError("\(error)") }
         if let html { try checkWritable(html) }
     }
 
