@@ -179,3 +179,21 @@ extension String {
         return String(s)
     }
 }
+
+/// funccount's and compare's function patterns in the one target syntax of
+/// stacks and trace: `tcp_*`, `p::tcp_v4_connect`, `kprobe:tcp_*`, comma-
+/// separated or repeated. A tracepoint is named as such and refused: these
+/// commands count function calls. Regexes (-r) are taken as written.
+public enum FunctionPatterns {
+    public static func parse(_ args: [String], regex: Bool = false) throws -> [String] {
+        let raw = splitPatterns(args)
+        if regex { return raw }
+        return try raw.map { p in
+            switch try TargetSpec.parse(p) {
+            case .function(let pattern): return pattern
+            case .tracepoint:
+                throw TargetSpecError.malformed(spec: p, reason: "this command counts kernel function calls; for hits of a tracepoint, with their stacks, use `kpath stacks \(p)`")
+            }
+        }
+    }
+}

@@ -32,8 +32,7 @@ extension HTMLReport {
         return """
         <div class="notice"><strong>Tracepoint mode: this kernel offers no function probes.</strong> \(esc(r.modeReason ?? ""))
         <br>What this page cannot show: function call counts (no funccount tables, no calls per dial),
-        functions that never appear on a kernel stack taken at a tracepoint (<code>net:net_dev_queue</code>,
-        <code>skb:skb_copy_datagram_iovec</code>, syscalls), and the claims that need a probe on a function
+        functions that never appear on a kernel stack taken at a tracepoint (\(CompareSession.stackTracepoints.map { "<code>\($0.0):\($0.1)</code>" }.joined(separator: ", ")), syscalls), and the claims that need a probe on a function
         (they are marked unknown, never held). Functions below are those seen on those stacks; no count is invented.</div>
         """
     }

@@ -11,7 +11,7 @@ public enum CompareReport {
         if r.mode == .tracepoints {
             o += "MODE: tracepoints only (degraded). \(r.modeReason ?? "")\n"
             o += "      Function counts need kprobes or fentry; below, functions are those seen on kernel stacks taken at\n"
-            o += "      tracepoints (net:net_dev_queue, skb:skb_copy_datagram_iovec). No call counts are invented.\n"
+            o += "      tracepoints (\(CompareSession.stackTracepointNames)). No call counts are invented.\n"
         } else {
             let att = r.runs.first.map { "\($0.functionsAttached) functions attached (\(r.patterns.joined(separator: ","))), \($0.functionsSkipped) skipped" } ?? ""
             o += "backend \(r.backend): \(att)\n"
@@ -26,12 +26,14 @@ public enum CompareReport {
 
         // (b) per syscall, side by side
         o += section(r.mode == .functions ? "Per syscall: distinct functions and calls per dial" : "Per syscall: functions seen on stacks (distinct) and stack hits per dial")
-        o += pad("SYSCALL", 20) + lpad("TCP funcs", 10) + lpad("calls/dial", 12) + "   " + lpad("UDP funcs", 10) + lpad("calls/dial", 12) + "\n"
+        // Tracepoint mode counts stack appearances, not calls: the column says so.
+        let unit = r.mode == .functions ? "calls/dial" : "stack hits/dial"
+        o += pad("SYSCALL", 20) + lpad("TCP funcs", 10) + lpad(unit, 16) + "   " + lpad("UDP funcs", 10) + lpad(unit, 16) + "\n"
         for ph in ["socket", "connect", "write", "read", "close", "other", "no-syscall"] {
             let t = phases(tcp, r.mode).first { $0.phase == ph }, u = phases(udp, r.mode).first { $0.phase == ph }
             if (t?.distinct ?? 0) == 0 && (u?.distinct ?? 0) == 0 { continue }
-            o += pad(ph, 20) + lpad("\(t?.distinct ?? 0)", 10) + lpad(f2(t?.callsPerDial ?? 0), 12) + "   "
-                + lpad("\(u?.distinct ?? 0)", 10) + lpad(f2(u?.callsPerDial ?? 0), 12) + "\n"
+            o += pad(ph, 20) + lpad("\(t?.distinct ?? 0)", 10) + lpad(f2(t?.callsPerDial ?? 0), 16) + "   "
+                + lpad("\(u?.distinct ?? 0)", 10) + lpad(f2(u?.callsPerDial ?? 0), 16) + "\n"
         }
 
         // (c) only in TCP / only in UDP / both, for connect

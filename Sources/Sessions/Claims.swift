@@ -126,7 +126,7 @@ public enum Claims {
         let lastData = d1.lastIndex { $0.flags.contains("PSH") } ?? -1
         let finIndex = d1.firstIndex { $0.sender == "client" && $0.flags.contains("FIN") }
         let fin = finIndex.map { $0 > lastData } ?? false
-        let finWhere = finIndex.map { d1[$0].phase == "close" ? "inside close(2)" : "after close(2) returned (deferred; sent during the client's \(d1[$0].phase))" } ?? "no FIN seen"
+        let finWhere = finIndex.map { d1[$0].phase == "close" ? "inside close(2)" : "after close(2) returned (deferred" + (d1[$0].phase == DialPacket.afterClose ? ")" : "; sent during the client's \(d1[$0].phase))") } ?? "no FIN seen"
         if tcp.packets.isEmpty {
             add("tcp-handshake-packets", .unknown, "no packet recorded")
         } else {

@@ -32,7 +32,12 @@ public final class CompareSession {
         stackRoles.compactMap { r in (r.names(on: kernel) + r.allNames).first { have.contains($0) } }
     }
     /// And when only tracepoints work.
-    static let stackTracepoints = [("net", "net_dev_queue"), ("skb", "skb_copy_datagram_iovec")]
+    /// Where compare takes kernel stacks besides functions: packets leaving,
+    /// TCP data copied to the reader, and every socket read's length (6.3+;
+    /// UDP reads copy with copy_linear_skb, which fires no skb tracepoint).
+    public static let stackTracepoints = [("net", "net_dev_queue"), ("skb", "skb_copy_datagram_iovec"), ("sock", "sock_recv_length")]
+    /// "net:net_dev_queue, skb:skb_copy_datagram_iovec, sock:sock_recv_length"
+    public static var stackTracepointNames: String { stackTracepoints.map { "\($0.0):\($0.1)" }.joined(separator: ", ") }
 
     public let options: Options
     public let features: KernelFeatures
@@ -48,7 +53,7 @@ public final class CompareSession {
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         kallsyms = try Kallsyms.load()
-        let patterns = splitPatterns(o.patterns)
+        let patterns = try FunctionPatterns.parse(o.patterns)
         if o.backend == .tracepoint {
             backend = .tracepoint
             modeReason = "--backend tracepoint was asked for"
@@ -177,31 +182,22 @@ public final class CompareSession {
     }
 
     /// Packets belong to a dial by the client's port (the one that is not the
-    /// server's), never by the task that happened to be running; and to the
-    /// client's syscall whose time interval holds them (on loopback the peer's
-    /// replies may run on another CPU or task while the client waits in connect).
+    /// server's), never by the task that happened to be running; and to a
+    /// client syscall by time (PacketPlacement).
     func attribute(_ pkts: [Packet], serverPort: UInt16, clientPID: Int32, serverPID: Int32, start: UInt64, recorder: PacketRecorder,
                    clientSyscalls: [(enter: UInt64, exit: UInt64, phase: String)]) -> [DialPacket] {
         var dialOfPort: [UInt16: Int] = [:]
         var out: [DialPacket] = []
-        // Each dial starts with socket(2): the k-th socket call begins dial k.
-        let socketCalls = clientSyscalls.filter { $0.phase == "socket" }.map(\.enter).sorted()
+        let placement = PacketPlacement(clientSyscalls: clientSyscalls)
         for p in pkts.sorted(by: { $0.ns < $1.ns }) {
             let fromServer = p.sourcePort == serverPort
             let clientPort = fromServer ? p.destinationPort : p.sourcePort
             let dial = dialOfPort[clientPort] ?? { let d = dialOfPort.count + 1; dialOfPort[clientPort] = d; return d }()
             let task = p.tgid == UInt32(clientPID) ? "client" : p.tgid == UInt32(serverPID) ? "server" : p.comm
-            // Other threads' long waits (futex, poll) also hold the packet: prefer the dial's own calls.
-            let holding = clientSyscalls.filter { $0.enter <= p.ns && p.ns <= $0.exit }
-            let held = holding.first { $0.phase != "other" } ?? holding.first
-            var during = held?.phase ?? (p.tgid == UInt32(clientPID) ? p.phase.description : "between syscalls")
-            // A dial's last packets (the server's FIN) can leave while the client is
-            // already in the next dial's calls: name that dial rather than pass them off as this one's.
-            if let held {
-                let callDial = socketCalls.filter { $0 <= held.enter }.count
-                if callDial > 0 && callDial != dial { during += " of dial \(callDial)" }
-            }
-            out.append(DialPacket(dial: dial, phase: during, sender: fromServer ? "server" : "client", task: task,
+            let (during, lateDuring) = placement.place(ns: p.ns, dial: dial,
+                                                       clientTaskPhase: p.tgid == UInt32(clientPID) ? p.phase.description : nil)
+            out.append(DialPacket(dial: dial, phase: during, duringDial: lateDuring?.dial, duringPhase: lateDuring?.phase,
+                                  sender: fromServer ? "server" : "client", task: task,
                                   inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
                                   stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : []))

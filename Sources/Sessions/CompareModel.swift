@@ -45,7 +45,14 @@ public struct StackSample: Codable, Sendable {
 /// A packet attributed to a dial by the client's port.
 public struct DialPacket: Codable, Sendable {
     public var dial: Int
+    /// The client syscall of this dial it left during, "between syscalls", or
+    /// `afterClose` when the client had moved on to a later dial.
     public var phase: String
+    /// For a packet left after its dial: the later dial and call the client was
+    /// in (a race between the peer's teardown and the next dial; absent in
+    /// results saved before).
+    public var duringDial: Int?
+    public var duringPhase: String?
     /// client or server: whose socket sent it (by source port), not the current task.
     public var sender: String
     /// The task the kernel was running when it left (on loopback the peer's reply
@@ -58,6 +65,10 @@ public struct DialPacket: Codable, Sendable {
     public var length: UInt32
     public var nsSinceStart: UInt64
     public var stack: [String]
+}
+
+extension DialPacket {
+    public static let afterClose = "after close"
 }
 
 public struct ProtocolRun: Codable, Sendable {

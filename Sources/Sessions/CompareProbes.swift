@@ -38,11 +38,13 @@ final class CompareProbes {
     /// Stacks of the two processes of one protocol run, symbolized, most frequent first.
     func samples(clientPID: Int32, serverPID: Int32) -> [StackSample] {
         guard let stacks, let raw = try? stacks.samples() else { return [] }
+        // The tracing machinery's own frames (perf glue, call_trace_sock_*) are not the path.
+        let symbolizer = StackSymbolizer(kallsyms: kallsyms, targets: stacks.targets)
         var out: [StackSample] = []
         for s in raw {
             let role: String
             if s.tgid == UInt32(clientPID) { role = "client" } else if s.tgid == UInt32(serverPID) { role = "server" } else { continue }
-            let addrs = s.addresses
+            let addrs = symbolizer.trimmed(s.addresses)
             out.append(StackSample(target: stacks.targets[s.target].name, role: role, phase: s.phase.description,
                                    inInterrupt: s.softirq, count: s.count, firstNs: s.firstNs,
                                    frames: addrs.map { kallsyms.symbolize($0) },

@@ -50,7 +50,7 @@ public final class FunccountSession {
         Timing.mark("kernel features read")
         let backend = try Preflight.functionBackend(forced: o.backend, features: features)
         Timing.mark("backend chosen: \(backend.rawValue)")
-        patterns = splitPatterns(o.patterns)
+        patterns = try FunctionPatterns.parse(o.patterns, regex: o.regex)
         // /proc/kallsyms (170k lines: over a second under emulation) only where it is needed:
         // fentry keys its counters by address. The catalog reads it itself when
         // available_filter_functions is missing.

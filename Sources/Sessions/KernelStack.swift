@@ -131,7 +131,9 @@ public enum StackFrames {
                        "__bpf_prog_run", "kprobe_perf_func", "kprobe_ftrace_handler", "kprobe_dispatcher", "kprobe_multi_link",
                        "fprobe_handler", "__fprobe_handler", "fprobe_entry", "ftrace_regs_caller", "ftrace_caller",
                        "arch_ftrace_ops_list_func", "ftrace_ops_list_func", "__ftrace_ops_list_func", "asm_exc_int3",
-                       "exc_int3", "do_int3", "kprobe_int3_handler", "rethook_trampoline_handler", "function_graph_enter"]
+                       "exc_int3", "do_int3", "kprobe_int3_handler", "rethook_trampoline_handler", "function_graph_enter",
+                       // net/socket.c's noinline wrappers that exist only to fire sock:sock_{send,recv}_length
+                       "call_trace_sock_"]
 }
 
 /// A phase in JSON by its name (`connect`), as users call it; unknown names are `.other`.

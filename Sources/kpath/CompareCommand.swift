@@ -42,6 +42,7 @@ struct CompareCommand: ParsableCommand {
         if count <= 0 { throw ValidationError("--count must be a positive number of dials, got \(count)") }
         if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
         if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }
+        do { _ = try FunctionPatterns.parse([functions]) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {

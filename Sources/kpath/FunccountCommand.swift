@@ -34,13 +34,14 @@ struct FunccountCommand: ParsableCommand {
     @Flag(help: "List the matching functions and exit (attach nothing).")
     var list = false
 
-    @Argument(help: "Function patterns: globs like tcp_* (several, or comma-separated).")
+    @Argument(help: "Function patterns: globs like tcp_*, or p::FUNC / kprobe:FUNC as stacks and trace take them (several, or comma-separated).")
     var patterns: [String] = []
 
     func validate() throws {
         if patterns.isEmpty { throw ValidationError("give at least one function pattern, e.g. 'tcp_*'") }
         if let i = interval, !(i > 0) { throw ValidationError("-i/--interval must be a positive number of seconds, got \(i)") }
-        // A bad regex is a mistake in the command line: say so before looking at the kernel.
+        // A bad pattern or regex is a mistake in the command line: say so before looking at the kernel.
+        do { _ = try FunctionPatterns.parse(patterns, regex: regexp) } catch { throw ValidationError("\(error)") }
         if regexp {
             for p in splitPatterns(patterns) {
                 do { _ = try RegexPattern(p) } catch { throw ValidationError("\(error)") }
@@ -53,7 +54,7 @@ struct FunccountCommand: ParsableCommand {
             if list {
                 let t0 = Date()
                 // kallsyms is read only where available_filter_functions is not.
-                let fns = try FunctionCatalog.matching(splitPatterns(patterns), regex: regexp)
+                let fns = try FunctionCatalog.matching(try FunctionPatterns.parse(patterns, regex: regexp), regex: regexp)
                 if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
                     eprint(cFormat("kpath: timing: catalog and match %.1f ms", Date().timeIntervalSince(t0) * 1000))
                 }

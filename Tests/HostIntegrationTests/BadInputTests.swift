@@ -57,6 +57,8 @@ final class BadInputTests: XCTestCase {
         return [
             // funccount
             Case(args: ["funccount"], expect: ["give at least one function pattern"], status: 64),
+            Case(args: ["funccount", "t:net:net_dev_queue"], expect: ["counts kernel function calls", "kpath stacks t:net:net_dev_queue"], status: 64),
+            Case(args: ["funccount", "r::tcp_v4_connect"], expect: ["return probes are not supported"], status: 64),
             Case(args: ["funccount", "-r", "tcp_(("], expect: ["bad regular expression \"tcp_((\""], status: 64),
             Case(args: ["funccount", "-r", "tcp_a+++"], expect: ["bad regular expression \"tcp_a+++\"", "two repetition operators"], status: 64),
             Case(args: ["funccount", "-p", "0", "tcp_*"], expect: ["-p/--pid must be a positive process id, got 0"], status: 64),
@@ -97,6 +99,7 @@ final class BadInputTests: XCTestCase {
             // compare
             Case(args: ["compare", "tcp", "sctp"], expect: ["unknown protocol \"sctp\"", "kpath compare tcp udp"], status: 64),
             Case(args: ["compare", "tcp", "tcp"], expect: ["each protocol once"], status: 64),
+            Case(args: ["compare", "--functions", "t:net:net_dev_queue"], expect: ["this command counts kernel function calls", "kpath stacks t:net:net_dev_queue"], status: 64),
             Case(args: ["compare", "udp"], expect: ["compare puts two protocols side by side", "kpath compare tcp udp"], status: 64),
             Case(args: ["compare", "--count", "0"], expect: ["--count must be a positive number of dials, got 0"], status: 64),
             Case(args: ["compare", "--count", "1000000"], expect: ["--count 1000000 is too many", "at most 100000"], status: 64),

@@ -46,4 +46,28 @@ final class HarnessHostTests: XCTestCase {
         XCTAssertFalse(r.stdout.isEmpty, "no stacks at all: \(r.stderr)")
         XCTAssertFalse(r.stdout.contains("unix_"), r.stdout)
     }
+
+    /// Tracepoint mode (this host: no kprobes): UDP reads copy with
+    /// copy_linear_skb, which fires no skb tracepoint, so compare takes read
+    /// stacks at sock:sock_recv_length too; the text calls its numbers stack hits.
+    func testTracepointModeSeesUDPReads() throws {
+        let j = try runCommand(kpathBinary(), ["compare", "tcp", "udp", "--count", "2", "--json"], timeout: 180, failOnTimeout: true)
+        XCTAssertEqual(j.status, 0, j.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        try XCTSkipUnless(json["mode"] as? String == "tracepoints", "this kernel probes functions: compare is not in tracepoint mode")
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events/sock/sock_recv_length"),
+                          "no sock:sock_recv_length tracepoint (Linux 6.3+) on this kernel")
+        let udp = try XCTUnwrap((json["runs"] as? [[String: Any]])?.first { $0["proto"] as? String == "udp" })
+        let stacks = try XCTUnwrap(udp["stacks"] as? [[String: Any]])
+        let reads = stacks.filter { $0["phase"] as? String == "read" && $0["role"] as? String == "client" }
+        XCTAssertFalse(reads.isEmpty, "no UDP client read stack: \(stacks.map { "\($0["phase"] ?? "?") \($0["target"] ?? "?")" })")
+        for r in reads {
+            let fns = r["functions"] as? [String] ?? []
+            XCTAssertTrue(fns.contains("sock_recvmsg"), "\(fns)")
+            XCTAssertFalse(fns.contains { $0.hasPrefix("call_trace_") || $0.hasPrefix("perf_trace") }, "tracing glue on the path: \(fns)")
+        }
+        let t = try runCommand(kpathBinary(), ["compare", "tcp", "udp", "--count", "2"], timeout: 180, failOnTimeout: true)
+        XCTAssertTrue(t.stdout.contains("stack hits/dial"), t.stdout)
+        XCTAssertFalse(t.stdout.contains("calls/dial"), "tracepoint mode counts no calls")
+    }
 }
