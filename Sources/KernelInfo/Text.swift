@@ -3,23 +3,28 @@ import Glibc
 /// User input quoted for a one-line error message: `"tcp_*"`, with control
 /// characters escaped (`"a\nb"`) so the message stays one line on stderr.
 public func quoted(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
+    "\"" + replacingScalars(s) { u in
         switch u {
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        default:
-            if u.value < 0x20 || u.value == 0x7f || (0x80..<0xa0).contains(u.value) || u == "\u{2028}" || u == "\u{2029}" {
-                out += "\\u{\(String(u.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(u)
-            }
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        case "\"": return "\\\""
+        case "\\": return "\\\\"
+        case _ where u.value < 0x20 || u.value == 0x7f || (0x80..<0xa0).contains(u.value) || u == "\u{2028}" || u == "\u{2029}":
+            return "\\u{\(String(u.value, radix: 16))}"
+        default: return nil
         }
+    } + "\""
+}
+
+/// `s` with every scalar that `replacement` maps replaced by its text (nil: kept).
+public func replacingScalars(_ s: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for u in s.unicodeScalars {
+        if let r = replacement(u) { out += r } else { out.unicodeScalars.append(u) }
     }
-    return out + "\""
+    return out
 }
 
 /// printf-style formatting without Foundation's `String(format:)`, which lives

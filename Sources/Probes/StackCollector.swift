@@ -31,17 +31,12 @@ public struct CollectedStack: Sendable, Equatable {
     }
 }
 
-/// One hit in event mode (`kpath trace -K`).
-public struct StackHit: Sendable, Equatable {
-    public var ns: UInt64
-    public var target: Int
-    public var stackID: Int32
-    public var addresses: [UInt64]
-    public var tgid: UInt32
-    public var tid: UInt32
-    public var comm: String
-    public var phase: Phase
-    public var softirq: Bool
+/// One hit in event mode (`kpath trace -K`): a stack counted once, at `ns`.
+public typealias StackHit = CollectedStack
+
+extension CollectedStack {
+    /// A hit's time: bpf_ktime_get_ns (CLOCK_MONOTONIC).
+    public var ns: UInt64 { firstNs }
 }
 
 /// What full maps and buffers cost (the shared kp_lost counters).
@@ -241,9 +236,9 @@ public final class StackCollector {
     private func receive(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= MemoryLayout<kp_hit_event>.size else { return }
         let e = bytes.loadUnaligned(as: kp_hit_event.self)
-        pending.append(StackHit(ns: e.ts, target: Int(e.target), stackID: e.kstack, addresses: stack(id: e.kstack),
+        pending.append(StackHit(target: Int(e.target), stackID: e.kstack, addresses: stack(id: e.kstack),
                                 tgid: e.tgid, tid: e.tid, comm: commString(e.comm),
-                                phase: Phase(rawValue: Int(e.phase)) ?? .other, softirq: e.softirq != 0))
+                                phase: Phase(rawValue: Int(e.phase)) ?? .other, softirq: e.softirq != 0, count: 1, firstNs: e.ts))
     }
 
     /// What full maps and buffers cost so far.

@@ -149,21 +149,18 @@ public enum FlameGraph {
     }
 
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for ch in s.unicodeScalars {
+        replacingScalars(s) { ch in
             switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // Characters XML 1.0 forbids (control bytes from a comm) become U+FFFD.
-                if ch.value < 0x20 && ch != "\t" && ch != "\n" && ch != "\r" { out += "\u{FFFD}" } else { out.unicodeScalars.append(ch) }
+            case "&": return "&amp;"
+            case "<": return "&lt;"
+            case ">": return "&gt;"
+            case "\"": return "&quot;"
+            case "'": return "&apos;"
+            // Characters XML 1.0 forbids (control bytes from a comm) become U+FFFD.
+            case _ where ch.value < 0x20 && ch != "\t" && ch != "\n" && ch != "\r": return "\u{FFFD}"
+            default: return nil
             }
         }
-        return out
     }
 
     static func fmt(_ d: Double) -> String {

@@ -2,15 +2,11 @@ import FoundationEssentials
 import Glibc
 import Sessions
 
-/// strace's output for `kpath syscalls`: one line per record (Sessions'
-/// `Strace.line` does the decoding; it lives there so that sessions such as
-/// compare can make lines too), `[pid N]` prefixes once several threads show
-/// up, `+++ exited with N +++`, and the JSON form.
+/// strace's output for `kpath syscalls` and compare: one line per record
+/// (StraceLine.swift), `[pid N]` prefixes once several threads show up,
+/// `+++ exited with N +++`, and the JSON form.
 public enum StraceFormat {
     public typealias Options = Strace.Options
-
-    /// One record as a strace line.
-    public static func line(_ r: SyscallRecord, _ o: Options = Options()) -> String { Strace.line(r, o) }
 
     /// `+++ exited with 0 +++`, or `+++ killed by SIGKILL +++` for 128+signal.
     public static func exitLine(status: Int32) -> String {
@@ -88,17 +84,12 @@ public struct StraceStream {
         threads.insert(r.tid)
         var o = options
         o.pidPrefix = pidPrefix ?? (threads.count > 1)
-        return Strace.line(r, o)
+        return StraceFormat.line(r, o)
     }
 
     /// `+++ exited with N +++` for the command, prefixed like the lines.
     public func exited(pid: Int32, status: Int32) -> String {
         let prefixed = pidPrefix ?? (threads.count > 1)
-        return (prefixed ? "[pid " + pad5(pid) + "] " : "") + StraceFormat.exitLine(status: status)
-    }
-
-    private func pad5(_ n: Int32) -> String {
-        let s = String(n)
-        return s.count >= 5 ? s : String(repeating: " ", count: 5 - s.count) + s
+        return (prefixed ? "[pid " + StraceFormat.lpad5(pid) + "] " : "") + StraceFormat.exitLine(status: status)
     }
 }

@@ -2,6 +2,19 @@ import FoundationEssentials
 import Sessions
 
 extension HTMLReport {
+    /// One explained step (for `kpath tour`): a title, a paragraph, the command
+    /// in `<code>`, its evidence in `<pre>`, and the claim's status if it checks one.
+    public static func step(id: String, title: String, explanation: String, command: String? = nil,
+                            evidence: String? = nil, claim: Claim? = nil) -> Section {
+        var body = ""
+        if let command { body += "<p class=\"command\"><code>\(esc(command))</code></p>\n" }
+        if let evidence { body += "<pre>\(esc(evidence))</pre>\n" }
+        if let claim {
+            body += "<p class=\"claim\">\(claimBadge(claim.status)) <code>\(esc(claim.id))</code> \(esc(claim.title)) — <span class=\"evidence\">\(esc(claim.evidence))</span></p>\n"
+        }
+        return Section(id: id, title: title, intro: explanation, body: body)
+    }
+
     /// `kpath tour --html FILE`: one section per step (explanation, the
     /// commands it ran with the lines that make the point, what this kernel
     /// cannot show, the claims), then the whole compare report the claims

@@ -56,11 +56,7 @@ public struct EchoBench: Sendable {
         }
         setSocketTimeout(fd, SO_RCVTIMEO, seconds: 2)
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        let start = monotonicSeconds()
-        let end = start + seconds
-        var operations = 0
-        var now = start
-        while now < end {
+        let (operations, elapsed) = try repeatedFor(seconds) {
             let w = message.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
             if w != message.count {
                 throw WorkloadError.socketFailed(op: "write", proto: proto, local: localAddressText(fd),
@@ -81,26 +77,31 @@ public struct EchoBench: Sendable {
                 got += n
                 if proto == .udp { break }
             }
-            operations += 1
-            now = monotonicSeconds()
         }
         return EchoBenchRow(measure: "round trips, one connected socket", operation: "write+read",
-                            operations: operations, seconds: now - start)
+                            operations: operations, seconds: elapsed)
     }
 
     private func dials(_ client: EchoClient) throws -> EchoBenchRow {
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        let (operations, elapsed) = try repeatedFor(seconds) {
+            _ = try client.exchangeOnce(buffer: &buffer, cancellation: nil, beforeStep: nil, onEvent: nil)
+        }
+        return EchoBenchRow(measure: "full dials", operation: "resolve+socket+connect+write+setsockopt+read+close",
+                            operations: operations, seconds: elapsed)
+    }
+
+    /// Runs `operation` until `seconds` have passed: how many times, in how long.
+    private func repeatedFor(_ seconds: Double, _ operation: () throws -> Void) throws -> (operations: Int, seconds: Double) {
         let start = monotonicSeconds()
-        let end = start + seconds
         var operations = 0
         var now = start
-        while now < end {
-            _ = try client.exchangeOnce(buffer: &buffer, cancellation: nil, beforeStep: nil, onEvent: nil)
+        while now < start + seconds {
+            try operation()
             operations += 1
             now = monotonicSeconds()
         }
-        return EchoBenchRow(measure: "full dials", operation: "resolve+socket+connect+write+setsockopt+read+close",
-                            operations: operations, seconds: now - start)
+        return (operations, now - start)
     }
 
     /// A small fixed-width table of the rows.

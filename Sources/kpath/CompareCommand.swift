@@ -28,14 +28,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Whose kernel work to count: client, server or both.")
     var side: String = "client"
 
-    @Option(help: "Attach backend: kprobe-multi, kprobe, fentry, or tracepoint (default: the fastest available).")
-    var backend: String?
-
-    @Flag(help: "Print one JSON document instead of tables.")
-    var json = false
-
-    @Option(help: "Also write a self-contained HTML report to FILE.")
-    var html: String?
+    @OptionGroup var output: CompareRunOptions
 
     func validate() throws {
         for p in protocols where Proto(rawValue: p.lowercased()) == nil {
@@ -49,9 +42,7 @@ struct CompareCommand: ParsableCommand {
         if count <= 0 { throw ValidationError("--count must be a positive number of dials, got \(count)") }
         if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
         if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }
-        _ = try parseBackend(backend)
         do { _ = try FunctionPatterns.parse([functions]) } catch { throw ValidationError("\(error)") }
-        if let html { try checkWritable(html) }
     }
 
     func run() throws {
@@ -62,7 +53,7 @@ struct CompareCommand: ParsableCommand {
             o.count = count
             o.patterns = [functions]
             o.side = CompareSession.Side(rawValue: side)!
-            o.backend = try parseBackend(backend)
+            o.backend = try parseBackend(output.backend)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let session = try CompareSession(o)
             if session.mode == .tracepoints {
@@ -70,14 +61,14 @@ struct CompareCommand: ParsableCommand {
             }
             let result = try session.run { eprint("kpath: \($0)") }
             for line in StackReport.lossLines(result.lost ?? StackLosses()) { eprint(line) }
-            if json {
+            if output.json {
                 out(try JSONReport.encode(result) + "\n")
             } else {
                 out(CompareReport.render(result, color: stdoutWantsColor()))
             }
             // SIGINT/SIGTERM while stdout was blocked: the report was cut short.
             if stdoutAbandoned && Interrupt.requested { throw Cancelled() }
-            if let html {
+            if let html = output.html {
                 try writeAtomically(html, HTMLReport.compare(result))
                 eprint("kpath: wrote \(html)")
             }

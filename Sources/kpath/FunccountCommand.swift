@@ -17,11 +17,7 @@ struct FunccountCommand: ParsableCommand {
           kpath funccount 'udp_*' -- kpath echo client --proto udp --to 127.0.0.1:7777
         """)
 
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) only.")
-    var pid: Int32?
-
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS.")
-    var duration: Double?
+    @OptionGroup var tracing: TracingOptions
 
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Print counts every SECONDS (and reset them).")
     var interval: Double?
@@ -38,18 +34,12 @@ struct FunccountCommand: ParsableCommand {
     @Flag(help: "List the matching functions and exit (attach nothing).")
     var list = false
 
-    @Option(help: "Attach backend: kprobe-multi, kprobe or fentry (default: the fastest available).")
-    var backend: String?
-
     @Argument(help: "Function patterns: globs like tcp_*, or p::FUNC / kprobe:FUNC as stacks and trace take them (several, or comma-separated).")
     var patterns: [String] = []
 
     func validate() throws {
         if patterns.isEmpty { throw ValidationError("give at least one function pattern, e.g. 'tcp_*'") }
-        try validateDuration(duration)
         if let i = interval, !(i > 0) { throw ValidationError("-i/--interval must be a positive number of seconds, got \(i)") }
-        try validateTarget(pid: pid)
-        _ = try parseBackend(backend)
         // A bad pattern or regex is a mistake in the command line: say so before looking at the kernel.
         do { _ = try FunctionPatterns.parse(patterns, regex: regexp) } catch { throw ValidationError("\(error)") }
         if regexp {
@@ -74,14 +64,14 @@ struct FunccountCommand: ParsableCommand {
             Interrupt.install()
             var o = FunccountSession.Options(patterns: patterns)
             o.regex = regexp
-            o.pid = pid
-            o.command = passthroughCommand
-            o.backend = try parseBackend(backend)
+            o.pid = tracing.pid
+            o.command = tracing.command
+            o.backend = try tracing.parsedBackend()
             let session = try FunccountSession(o)
             Timing.mark("tracing")
             let r = session.counter.report
             eprint("Tracing \(r.attachedCount) functions for \"\(session.patterns.joined(separator: ","))\"... Hit Ctrl-C to end.")
-            if let s = r.skippedSummary { eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))") }
+            eprintSkipped(r)
             try session.releaseCommand()
             let started = Date()
             var childExit: Int32? = nil
@@ -91,10 +81,10 @@ struct FunccountCommand: ParsableCommand {
                 return false
             }
             while true {
-                let left = duration.map { $0 - Date().timeIntervalSince(started) }
+                let left = tracing.duration.map { $0 - Date().timeIntervalSince(started) }
                 waitUntil([interval, left].compactMap { $0 }.min(), stop: childDone)
                 let finished = Interrupt.requested || childExit != nil
-                    || (duration.map { Date().timeIntervalSince(started) >= $0 } ?? false)
+                    || (tracing.duration.map { Date().timeIntervalSince(started) >= $0 } ?? false)
                 if interval != nil && !json {
                     if finished && Interrupt.requested { out("\n") }
                     printTable(try session.counts())

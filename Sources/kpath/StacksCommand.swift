@@ -24,11 +24,7 @@ struct StacksCommand: ParsableCommand {
         --limit N keeps the N most frequent.
         """)
 
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) only.")
-    var pid: Int32?
-
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS (default: until Ctrl-C, or until the command exits).")
-    var duration: Double?
+    @OptionGroup var tracing: TracingOptions
 
     @Option(parsing: .unconditional, help: "Print only the N most frequent stacks.")
     var limit: Int?
@@ -48,65 +44,65 @@ struct StacksCommand: ParsableCommand {
     @Flag(help: "Print the stacks as JSON (every task, phase and context apart).")
     var json = false
 
-    @Flag(help: "Keep the tracing machinery's own frames on top of each stack.")
-    var keepGlue = false
-
-    @Option(help: "Attach backend for functions: kprobe-multi or kprobe (default: the fastest available).")
-    var backend: String?
-
-    @Argument(help: "Kernel functions (globs allowed) or tracepoints t:CATEGORY:EVENT.")
-    var targets: [String] = []
+    @OptionGroup var probed: StackTargetOptions
 
     func validate() throws {
-        if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
-        try validateDuration(duration)
         if let l = limit, l <= 0 { throw ValidationError("--limit must be a positive number of stacks, got \(l)") }
-        try validateTarget(pid: pid)
         if folded && json { throw ValidationError("use either --folded or --json, not both") }
-        _ = try parseBackend(backend)
     }
 
     func run() throws {
         try reportingErrors {
             // An unwritable --svg is found before anything is traced.
             if let path = svg { try AtomicFile.checkWritable(path) }
-            _ = try TraceTargets.parse(targets)
-            Interrupt.install()
-            var o = StacksSession.Options(targets: targets)
-            o.pid = pid
-            o.command = passthroughCommand
-            o.backend = try parseBackend(backend)
-            o.keepGlue = keepGlue
-            let session = try StacksSession(o)
-            eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: targets))
-            if let r = session.collector.functionReport, let s = r.skippedSummary {
-                eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))")
-            }
+            let session = try startStacks(probed, tracing, events: false)
             try session.releaseCommand()
-            waitUntil(duration, stop: { session.child.map { !$0.isRunning } ?? false })
+            waitUntil(tracing.duration, stop: { session.child.map { !$0.isRunning } ?? false })
             if Interrupt.requested && !json && !folded { out("\n") }
             let stacks = try session.stacks()
             let losses = session.losses()
             if json {
                 out(try JSONReport.encode(session.result()) + "\n")
             } else {
-                let merged = stacks.merged(offsets: offsets ?? !folded, perProcess: perPID || pid != nil)
+                let merged = stacks.merged(offsets: offsets ?? !folded, perProcess: perPID || tracing.pid != nil)
                 out(folded ? StackReport.folded(merged, limit: limit) : StackReport.multiline(merged, limit: limit))
                 if let l = limit, merged.count > l {
                     eprint("kpath: showing the \(l) most frequent of \(merged.count) stacks (--limit)")
                 }
             }
             if let path = svg {
-                let merged = stacks.merged(offsets: offsets ?? false, perProcess: perPID || pid != nil)
+                let merged = stacks.merged(offsets: offsets ?? false, perProcess: perPID || tracing.pid != nil)
                 let folded = FoldedStacks(Array(merged.prefix(limit ?? merged.count)))
-                let title = "kpath stacks " + targets.joined(separator: " ")
+                let title = "kpath stacks " + probed.targets.joined(separator: " ")
                 try AtomicFile.write(FlameGraph.svg(folded: folded, title: title), to: path)
                 eprint("kpath: wrote \(path) (\(folded.lines.count) stacks, \(folded.total) samples)")
             }
             for line in StackReport.lossLines(losses) { eprint(line) }
-            eprint("Detaching...")
-            session.stop()
-            if let c = session.child, c.isRunning { c.terminate() ; _ = c.wait() }
+            detach(session)
         }
     }
+}
+
+/// stacks and trace: checks the targets, attaches, and says what is traced
+/// on stderr (the command is still held: release it once ready to read).
+func startStacks(_ probed: StackTargetOptions, _ tracing: TracingOptions, events: Bool) throws -> StacksSession {
+    _ = try TraceTargets.parse(probed.targets)
+    Interrupt.install()
+    var o = StacksSession.Options(targets: probed.targets)
+    o.pid = tracing.pid
+    o.command = tracing.command
+    o.backend = try tracing.parsedBackend()
+    o.events = events
+    o.keepGlue = probed.keepGlue
+    let session = try StacksSession(o)
+    eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: probed.targets))
+    if let r = session.collector.functionReport { eprintSkipped(r) }
+    return session
+}
+
+/// Detaches, and ends a command still running (stopped by -d or Ctrl-C).
+func detach(_ session: StacksSession) {
+    eprint("Detaching...")
+    session.stop()
+    if let c = session.child, c.isRunning { c.terminate(); _ = c.wait() }
 }

@@ -80,10 +80,6 @@ func validateTarget(pid: Int32?) throws {
     if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
 }
 
-func validateDuration(_ d: Double?) throws {
-    if let d, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
-}
-
 func parseBackend(_ s: String?) throws -> Backend? {
     guard let s else { return nil }
     guard let b = Backend(rawValue: s) else {
@@ -107,4 +103,10 @@ func clockTime() -> String {
     var t = tm()
     localtime_r(&now, &t)
     return cFormat("%02d:%02d:%02d", t.tm_hour, t.tm_min, t.tm_sec)
+}
+
+/// `kpath: N functions skipped (...); first: a, b, c` when some refused to attach.
+func eprintSkipped(_ r: AttachReport) {
+    guard let s = r.skippedSummary else { return }
+    eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))")
 }

@@ -31,20 +31,11 @@ struct TourCommand: ParsableCommand {
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Dials per protocol in the compare run that judges the claims.")
     var count: Int = 3
 
-    @Option(help: "Attach backend: kprobe-multi, kprobe, fentry, or tracepoint (default: the fastest available).")
-    var backend: String?
-
-    @Flag(help: "Print one JSON document (steps, evidence, claims, and the compare run) instead of text.")
-    var json = false
-
-    @Option(help: "Also write a self-contained HTML report of the tour to FILE.")
-    var html: String?
+    @OptionGroup var output: CompareRunOptions
 
     func validate() throws {
         _ = try sections()
         if count <= 0 || count > 1000 { throw ValidationError("--count must be between 1 and 1000 dials, got \(count)") }
-        _ = try parseBackend(backend)
-        if let html { try checkWritable(html) }
     }
 
     func sections() throws -> [TourSection] {
@@ -66,16 +57,16 @@ struct TourCommand: ParsableCommand {
             Interrupt.install()
             var o = TourSession.Options()
             o.count = count
-            o.backend = try parseBackend(backend)
+            o.backend = try parseBackend(output.backend)
             let sections = try sections()
             let commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let session = try TourSession(o)
-            let style = TourReport.Style(color: !json && stdoutWantsColor())
+            let style = TourReport.Style(color: !output.json && stdoutWantsColor())
             let progress: (String) -> Void = { eprint("kpath: \($0)") }
             if session.mode == .tracepoints { eprint("kpath: tracepoint mode (degraded): \(session.compare.modeReason ?? "")") }
 
             let cr = try session.measure(progress: progress)
-            if !json {
+            if !output.json {
                 out(TourReport.header(kernel: cr.kernel, backend: cr.backend, mode: cr.mode, modeReason: cr.modeReason,
                                       compareCommand: cr.command, steps: sections.count, style: style))
             }
@@ -85,17 +76,17 @@ struct TourCommand: ParsableCommand {
                 let number = (TourSection.allCases.firstIndex(of: section) ?? i) + 1
                 let s = try session.step(section, number: number, progress: progress)
                 steps.append(s)
-                if !json { out(TourReport.step(s, of: TourSection.allCases.count, style: style)) }
-                if step && !json && i < sections.count - 1 { waitForEnter() }
+                if !output.json { out(TourReport.step(s, of: TourSection.allCases.count, style: style)) }
+                if step && !output.json && i < sections.count - 1 { waitForEnter() }
             }
             let result = TourResult(kernel: cr.kernel, backend: cr.backend, mode: cr.mode, modeReason: cr.modeReason,
                                     command: commandLine, steps: steps, compare: cr)
-            if json {
+            if output.json {
                 out(try JSONReport.encode(result) + "\n")
             } else {
                 out(TourReport.summary(steps, style: style))
             }
-            if let html {
+            if let html = output.html {
                 try writeAtomically(html, HTMLReport.tour(result))
                 eprint("kpath: wrote \(html)")
             }

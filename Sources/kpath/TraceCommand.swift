@@ -24,11 +24,7 @@ struct TraceCommand: ParsableCommand {
     @Flag(name: [.customShort("K"), .customLong("kernel-stack")], help: "Print the kernel stack of each hit.")
     var kernelStack = false
 
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) only.")
-    var pid: Int32?
-
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS (default: until Ctrl-C, or until the command exits).")
-    var duration: Double?
+    @OptionGroup var tracing: TracingOptions
 
     @Option(name: [.customShort("M"), .customLong("max-events")], parsing: .unconditional, help: "Stop after N hits.")
     var maxEvents: Int?
@@ -36,38 +32,15 @@ struct TraceCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show +0xOFFSET on frames.")
     var offsets = true
 
-    @Flag(help: "Keep the tracing machinery's own frames on top of each stack.")
-    var keepGlue = false
-
-    @Option(help: "Attach backend for functions: kprobe-multi or kprobe (default: the fastest available).")
-    var backend: String?
-
-    @Argument(help: "Kernel functions (globs allowed) or tracepoints t:CATEGORY:EVENT.")
-    var targets: [String] = []
+    @OptionGroup var probed: StackTargetOptions
 
     func validate() throws {
-        if targets.isEmpty { throw ValidationError("give at least one target: a kernel function (tcp_v4_connect) or a tracepoint (t:net:net_dev_queue)") }
-        try validateDuration(duration)
         if let m = maxEvents, m <= 0 { throw ValidationError("-M/--max-events must be a positive number, got \(m)") }
-        try validateTarget(pid: pid)
-        _ = try parseBackend(backend)
     }
 
     func run() throws {
         try reportingErrors {
-            _ = try TraceTargets.parse(targets)
-            Interrupt.install()
-            var o = StacksSession.Options(targets: targets)
-            o.pid = pid
-            o.command = passthroughCommand
-            o.backend = try parseBackend(backend)
-            o.events = true
-            o.keepGlue = keepGlue
-            let session = try StacksSession(o)
-            eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: targets))
-            if let r = session.collector.functionReport, let s = r.skippedSummary {
-                eprint("kpath: \(s); first: \(r.skipped.prefix(3).map(\.function).joined(separator: ", "))")
-            }
+            let session = try startStacks(probed, tracing, events: true)
             out(TraceReport.header + "\n")
             try session.releaseCommand()
             let started = Date()
@@ -82,7 +55,7 @@ struct TraceCommand: ParsableCommand {
             }
             while !Interrupt.requested {
                 if emit(session.hits(timeoutMs: 100)) { break }
-                if let d = duration, Date().timeIntervalSince(started) >= d { break }
+                if let d = tracing.duration, Date().timeIntervalSince(started) >= d { break }
                 if let c = session.child, !c.isRunning {
                     _ = emit(session.drainHits())
                     break
@@ -90,9 +63,7 @@ struct TraceCommand: ParsableCommand {
             }
             let losses = session.losses()
             for line in StackReport.lossLines(StackLosses(stacks: losses.stacks, counts: 0, events: losses.events, tracked: losses.tracked)) { eprint(line) }
-            eprint("Detaching...")
-            session.stop()
-            if let c = session.child, c.isRunning { c.terminate(); _ = c.wait() }
+            detach(session)
         }
     }
 }

@@ -4,12 +4,17 @@ import ArgumentParser
 import BuildInfo
 import Glibc
 import KernelInfo
+import Reports
+import Sessions
 import Workload
 
 // A child started held (HeldProcess) re-executes kpath as its trampoline:
 // it waits for the go-ahead, then execs the real command. Keep this first.
 HeldProcess.runTrampolineIfRequested()
 Timing.mark("main")
+
+// Compare keeps strace lines of its clients (Sessions/Strace.swift); Reports makes them.
+Strace.render = StraceFormat.line
 
 struct KPath: ParsableCommand {
     static let configuration = CommandConfiguration(

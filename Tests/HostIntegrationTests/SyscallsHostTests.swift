@@ -4,7 +4,8 @@
 import Foundation
 import Glibc
 import Probes
-import Sessions
+import Reports
+@testable import Sessions
 import XCTest
 
 final class SyscallsHostTests: XCTestCase {
@@ -55,16 +56,10 @@ final class SyscallsHostTests: XCTestCase {
     }
 
     /// A TCP port on 127.0.0.1 with nothing listening.
-    func closedPort() -> UInt16 {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(s) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
-        return UInt16(bigEndian: a.sin_port)
+    func closedPort() throws -> UInt16 {
+        let (fd, port) = try bindLoopback(.tcp)
+        close(fd)
+        return port
     }
 
     func matches(_ lines: [String], _ pattern: String) -> [String] {
@@ -112,7 +107,7 @@ final class SyscallsHostTests: XCTestCase {
     }
 
     func testConnectionRefusedAndExitStatus() throws {
-        let port = closedPort()
+        let port = try closedPort()
         let r = try kpath(["syscalls", "-e", "connect", "--", Self.kpath, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(port)"])
         assertHas(r, #"^connect\(3, \{sa_family=AF_INET, sin_port=htons\(\#(port)\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = -1 ECONNREFUSED \(Connection refused\)$"#)
         XCTAssertNotEqual(r.status, 0, "kpath exits with the command's status")
@@ -189,7 +184,7 @@ final class SyscallsHostTests: XCTestCase {
         let collector = try SyscallCollector(tracker: tracker, filter: .socketIOClass)
 
         // a UDP dial of our own, to a port nobody reads
-        let port = closedPort()
+        let port = try closedPort()
         let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
@@ -207,10 +202,10 @@ final class SyscallsHostTests: XCTestCase {
         let dial = try XCTUnwrap(mine.first { $0.name == "connect" && $0.int(0) == s }, "\(mine.map(\.name))")
         XCTAssertEqual(dial.address?.port, port)
         XCTAssertEqual(dial.address?.ip, "127.0.0.1")
-        XCTAssertEqual(Strace.line(dial, Strace.Options(align: false)),
+        XCTAssertEqual(StraceFormat.line(dial, Strace.Options(align: false)),
                        "connect(\(s), {sa_family=AF_INET, sin_port=htons(\(port)), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0")
         let w = try XCTUnwrap(mine.first { $0.name == "write" && $0.int(0) == s })
-        XCTAssertEqual(Strace.line(w, Strace.Options(align: false)), "write(\(s), \"ping\", 4) = 4")
+        XCTAssertEqual(StraceFormat.line(w, Strace.Options(align: false)), "write(\(s), \"ping\", 4) = 4")
         XCTAssertTrue(mine.contains { $0.name == "close" && $0.int(0) == s })
         XCTAssertEqual(collector.lost, 0)
     }

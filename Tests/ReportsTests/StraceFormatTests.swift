@@ -56,15 +56,15 @@ final class StraceFormatTests: XCTestCase {
     }
 
     func testErrnoNames() {
-        XCTAssertEqual(Strace.errnoName(ENOENT), "ENOENT")
-        XCTAssertEqual(Strace.errnoName(EAGAIN), "EAGAIN")
-        XCTAssertEqual(Strace.errnoName(ENOTCONN), "ENOTCONN")
-        XCTAssertEqual(Strace.errnoName(ETIMEDOUT), "ETIMEDOUT")
-        XCTAssertEqual(Strace.errnoName(EHWPOISON), "EHWPOISON")
-        XCTAssertEqual(Strace.errnoName(512), "ERESTARTSYS")
-        XCTAssertEqual(Strace.errnoName(9999), "errno 9999")
+        XCTAssertEqual(StraceFormat.errnoName(ENOENT), "ENOENT")
+        XCTAssertEqual(StraceFormat.errnoName(EAGAIN), "EAGAIN")
+        XCTAssertEqual(StraceFormat.errnoName(ENOTCONN), "ENOTCONN")
+        XCTAssertEqual(StraceFormat.errnoName(ETIMEDOUT), "ETIMEDOUT")
+        XCTAssertEqual(StraceFormat.errnoName(EHWPOISON), "EHWPOISON")
+        XCTAssertEqual(StraceFormat.errnoName(512), "ERESTARTSYS")
+        XCTAssertEqual(StraceFormat.errnoName(9999), "errno 9999")
         let interrupted = SyscallRecord(pid: 1, name: "recvfrom", args: [3, 0x1000, 100, 0, 0, 0], ret: -512)
-        XCTAssertEqual(Strace.result(interrupted), "? ERESTARTSYS (To be restarted if SA_RESTART is set)")
+        XCTAssertEqual(StraceFormat.result(interrupted), "? ERESTARTSYS (To be restarted if SA_RESTART is set)")
         let again = SyscallRecord(pid: 1, name: "read", args: [3, 0x7f0000001000, 10], ret: -Int64(EAGAIN))
         XCTAssertEqual(line(again), "read(3, 0x7f0000001000, 10)             = -1 EAGAIN (Resource temporarily unavailable)")
     }
@@ -74,21 +74,21 @@ final class StraceFormatTests: XCTestCase {
         XCTAssertEqual(line(r), "connect(4, {sa_family=AF_INET6, sin6_port=htons(53), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, 28) = 0")
         XCTAssertEqual(r.address?.description, "[::1]:53")
         let addr: [UInt8] = [0xfe, 0x80] + [UInt8](repeating: 0, count: 13) + [0x2a]
-        let scoped = Strace.sockaddr(sin6(addr, 8080, flowinfo: 0x12345, scope: 2))
+        let scoped = StraceFormat.sockaddr(sin6(addr, 8080, flowinfo: 0x12345, scope: 2))
         XCTAssertEqual(scoped, "{sa_family=AF_INET6, sin6_port=htons(8080), sin6_flowinfo=htonl(74565), inet_pton(AF_INET6, \"fe80::2a\", &sin6_addr), sin6_scope_id=2}")
-        let mapped = Strace.sockaddr(sin6([UInt8](repeating: 0, count: 10) + [0xff, 0xff, 10, 0, 0, 1], 80))
+        let mapped = StraceFormat.sockaddr(sin6([UInt8](repeating: 0, count: 10) + [0xff, 0xff, 10, 0, 0, 1], 80))
         XCTAssertTrue(mapped.contains("\"::ffff:10.0.0.1\""), mapped)
     }
 
     func testUnixAndNetlinkAddresses() {
         let path: [UInt8] = [1, 0] + Array("/run/x.sock".utf8) + [0]
-        XCTAssertEqual(Strace.sockaddr(path), "{sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}")
+        XCTAssertEqual(StraceFormat.sockaddr(path), "{sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}")
         let abstract: [UInt8] = [1, 0, 0] + Array("abstract".utf8)
-        XCTAssertEqual(Strace.sockaddr(abstract), "{sa_family=AF_UNIX, sun_path=@\"abstract\"}")
+        XCTAssertEqual(StraceFormat.sockaddr(abstract), "{sa_family=AF_UNIX, sun_path=@\"abstract\"}")
         XCTAssertEqual(SocketAddress.decode(abstract)?.path, "@abstract")
-        XCTAssertEqual(Strace.sockaddr([1, 0]), "{sa_family=AF_UNIX}")
+        XCTAssertEqual(StraceFormat.sockaddr([1, 0]), "{sa_family=AF_UNIX}")
         let nl: [UInt8] = [16, 0, 0, 0] + le32(25555) + le32(0)
-        XCTAssertEqual(Strace.sockaddr(nl), "{sa_family=AF_NETLINK, nl_pid=25555, nl_groups=00000000}")
+        XCTAssertEqual(StraceFormat.sockaddr(nl), "{sa_family=AF_NETLINK, nl_pid=25555, nl_groups=00000000}")
     }
 
     func testAcceptAndGetsocknameLengths() {
@@ -160,13 +160,13 @@ final class StraceFormatTests: XCTestCase {
     // MARK: strings
 
     func testStringEscapingFollowsStrace() {
-        XCTAssertEqual(Strace.escape(Array("hi\n\t\"\\".utf8)), "hi\\n\\t\\\"\\\\")
-        XCTAssertEqual(Strace.escape([0x0d, 0x0b, 0x0c]), "\\r\\v\\f")
+        XCTAssertEqual(StraceFormat.escape(Array("hi\n\t\"\\".utf8)), "hi\\n\\t\\\"\\\\")
+        XCTAssertEqual(StraceFormat.escape([0x0d, 0x0b, 0x0c]), "\\r\\v\\f")
         // octal, shortest form unless a digit follows
-        XCTAssertEqual(Strace.escape([0x00, 0x31, 0x00, 0x31, 0x32, 0x01, 0xff, 0xfe, 0x41]), "\\0001\\00012\\1\\377\\376A")
-        XCTAssertEqual(Strace.escape([0x1b, 0x5b, 0x30, 0x6d]), "\\33[0m")
-        XCTAssertEqual(Strace.escape([0x7f, 0x39]), "\\1779")
-        XCTAssertEqual(Strace.escape([0x00, 0x38]), "\\0008", "8 and 9 count as digits, as in strace")
+        XCTAssertEqual(StraceFormat.escape([0x00, 0x31, 0x00, 0x31, 0x32, 0x01, 0xff, 0xfe, 0x41]), "\\0001\\00012\\1\\377\\376A")
+        XCTAssertEqual(StraceFormat.escape([0x1b, 0x5b, 0x30, 0x6d]), "\\33[0m")
+        XCTAssertEqual(StraceFormat.escape([0x7f, 0x39]), "\\1779")
+        XCTAssertEqual(StraceFormat.escape([0x00, 0x38]), "\\0008", "8 and 9 count as digits, as in strace")
     }
 
     func testWriteAndReadPreviews() {

@@ -1,8 +1,6 @@
 # funccount on kprobes (issue 2), sourced by checks.sh.
-start_server tcp 7001
-tcp_server=$server_pid
-start_server udp 7002
-udp_server=$server_pid
+start_servers 7001 7002
+fc_servers=$servers
 
 t_tcp_connect_exact() {
 	kpath funccount tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 50 >/tmp/fc1.out 2>/tmp/fc1.err || { cat /tmp/fc1.err; return 1; }
@@ -96,20 +94,11 @@ check "funccount -p PID counts only that process" t_pid_filter
 
 t_bad_inputs() {
 	r=0
-	kpath funccount 'nosuchfunc_*' >/tmp/e1 2>&1 && r=1
-	has /tmp/e1 '^kpath: error: no traceable kernel function matches "nosuchfunc_\*"' || r=1
-	kpath funccount -r 'tcp_((' >/tmp/e2 2>&1 && r=1
-	has /tmp/e2 'bad regular expression' || r=1
-	kpath funccount -p 999999 tcp_v4_connect >/tmp/e3 2>&1 && r=1
-	has /tmp/e3 'no process with PID 999999' || r=1
-	kpath funccount -d -1 tcp_v4_connect >/tmp/e4 2>&1 && r=1
-	has /tmp/e4 'duration' || r=1
-	kpath funccount tcp_v4_connect -- no-such-command-kpath >/tmp/e5 2>&1 && r=1
-	has /tmp/e5 'command not found: no-such-command-kpath' || r=1
-	for f in /tmp/e1 /tmp/e2 /tmp/e3 /tmp/e4 /tmp/e5; do
-		[ "$(grep -c . $f)" -le 2 ] || { echo "more than one line in $f"; cat $f; r=1; }
-		hasnt $f 'Fatal error|Stack dump|Backtrace' || r=1
-	done
+	fails_with 2 '^kpath: error: no traceable kernel function matches "nosuchfunc_\*"' kpath funccount 'nosuchfunc_*' || r=1
+	fails_with 2 'bad regular expression' kpath funccount -r 'tcp_((' || r=1
+	fails_with 2 'no process with PID 999999' kpath funccount -p 999999 tcp_v4_connect || r=1
+	fails_with 2 'duration' kpath funccount -d -1 tcp_v4_connect || r=1
+	fails_with 2 'command not found: no-such-command-kpath' kpath funccount tcp_v4_connect -- no-such-command-kpath || r=1
 	return $r
 }
 check "funccount bad inputs: one-line errors, non-zero exit" t_bad_inputs
@@ -138,10 +127,6 @@ t_backend_unavailable() {
 }
 check "funccount --backend B where B is unavailable: one line, exit 1" t_backend_unavailable
 
-t_nothing_left() {
-	sigint_leaves_nothing 3 kpath funccount 'tcp_*'
-}
-check "funccount leaves no probe attached after SIGINT" t_nothing_left
+check "funccount leaves no probe attached after SIGINT" sigint_leaves_nothing 3 kpath funccount 'tcp_*'
 
-kill $tcp_server $udp_server 2>/dev/null
-wait $tcp_server $udp_server 2>/dev/null
+stop_servers $fc_servers

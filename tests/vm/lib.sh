@@ -58,6 +58,47 @@ stop_server() {
 	wait "$server_pid" 2>/dev/null
 }
 
+# start_servers TCP_PORT UDP_PORT: a TCP and a UDP echo server; $servers
+# holds both pids, for stop_servers.
+start_servers() {
+	start_server tcp "$1" || return 1
+	servers=$server_pid
+	start_server udp "$2" || return 1
+	servers="$servers $server_pid"
+}
+
+# stop_servers PID...: kills and reaps echo servers.
+stop_servers() {
+	kill "$@" 2>/dev/null
+	wait "$@" 2>/dev/null
+}
+
+# udp_connect_function: where a UDP connect records its peer on this kernel:
+# ip4_datagram_connect up to 6.12, udp_connect on 7.x (Sources/Sessions/KernelNames.swift).
+udp_connect_function() {
+	case "$(uname -r)" in 7.*) echo udp_connect ;; *) echo ip4_datagram_connect ;; esac
+}
+
+# runs FILE COMMAND...: COMMAND's stdout into FILE and shown, its stderr
+# into FILE.err, shown when COMMAND fails.
+runs() {
+	f=$1
+	shift
+	"$@" >"$f" 2>"$f.err" || { cat "$f.err"; return 1; }
+	cat "$f"
+}
+
+# fails_with MAX_LINES REGEX COMMAND...: COMMAND exits non-zero and prints at
+# most MAX_LINES lines, one matching REGEX, and no crash report.
+fails_with() {
+	max=$1
+	re=$2
+	shift 2
+	if "$@" >/tmp/fails.out 2>&1; then echo "exit 0: $*"; return 1; fi
+	has /tmp/fails.out "$re" && hasnt /tmp/fails.out 'Fatal error|Stack dump|Backtrace' || return 1
+	[ "$(grep -c . /tmp/fails.out)" -le "$max" ] || { echo "more than $max line(s) from: $*"; cat /tmp/fails.out; return 1; }
+}
+
 # sigint_leaves_nothing SECONDS COMMAND...: runs COMMAND, sends it SIGINT after
 # SECONDS, then expects no function probe left behind in tracefs.
 sigint_leaves_nothing() {

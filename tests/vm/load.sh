@@ -3,11 +3,9 @@
 # each) count ip4_datagram_connect (udp_connect on 7.x) exactly 10,000 times,
 # and nothing is reported lost. LOAD_COUNT overrides the number (e.g. for a quick try).
 n=${LOAD_COUNT:-10000}
-case "$(uname -r)" in 7.*) ld_udp_fn=udp_connect ;; *) ld_udp_fn=ip4_datagram_connect ;; esac
-start_server tcp 7201
-ld_tcp=$server_pid
-start_server udp 7202
-ld_udp=$server_pid
+ld_udp_fn=$(udp_connect_function)
+start_servers 7201 7202
+ld_servers=$servers
 
 # ld_exact PROTO PORT FUNC: funccount FUNC around N dials of PROTO.
 ld_exact() {
@@ -28,5 +26,4 @@ sed 's/^/     /' /tmp/ld.summary
 check "load: $n UDP round trips: $ld_udp_fn counted exactly $n" ld_exact udp 7202 $ld_udp_fn
 sed 's/^/     /' /tmp/ld.summary
 
-kill $ld_tcp $ld_udp 2>/dev/null
-wait $ld_tcp $ld_udp 2>/dev/null
+stop_servers $ld_servers

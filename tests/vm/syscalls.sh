@@ -1,13 +1,10 @@
 # kpath syscalls: strace-style lines from raw_syscalls tracepoints (issue 5
 # part 3), sourced by checks.sh. Same assertions as the host tests.
-start_server udp 7021
-sc_udp_server=$server_pid
-start_server tcp 7022
-sc_tcp_server=$server_pid
+start_servers 7022 7021
+sc_servers=$servers
 
 t_sc_udp_network() {
-	kpath syscalls -e network -- kpath echo client --proto udp --to 127.0.0.1:7021 >/tmp/sc1.out 2>/tmp/sc1.err || { cat /tmp/sc1.err; return 1; }
-	cat /tmp/sc1.out
+	runs /tmp/sc1.out kpath syscalls -e network -- kpath echo client --proto udp --to 127.0.0.1:7021 &&
 	has /tmp/sc1.out '^socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = [0-9]+$' &&
 	has /tmp/sc1.out '^connect\([0-9]+, \{sa_family=AF_INET, sin_port=htons\(7021\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' &&
 	has /tmp/sc1.out '^setsockopt\([0-9]+, SOL_SOCKET, SO_RCVTIMEO, \{tv_sec=5, tv_usec=0\}, 16\) = 0$' &&
@@ -17,8 +14,7 @@ t_sc_udp_network() {
 check "syscalls -e network on a UDP dial: socket SOCK_DGRAM, connect to the port, SO_RCVTIMEO" t_sc_udp_network
 
 t_sc_tcp_socket_io() {
-	kpath syscalls -- kpath echo client --proto tcp --to 127.0.0.1:7022 --message hello >/tmp/sc2.out 2>/tmp/sc2.err || { cat /tmp/sc2.err; return 1; }
-	cat /tmp/sc2.out
+	runs /tmp/sc2.out kpath syscalls -- kpath echo client --proto tcp --to 127.0.0.1:7022 --message hello &&
 	has /tmp/sc2.out '^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3$' &&
 	has /tmp/sc2.out '^connect\(3, \{sa_family=AF_INET, sin_port=htons\(7022\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' &&
 	has /tmp/sc2.out '^write\(3, "hello", 5\) += 5$' &&
@@ -37,16 +33,10 @@ check "syscalls: a refused connect reads = -1 ECONNREFUSED (Connection refused)"
 
 t_sc_bad_inputs() {
 	r=0
-	kpath syscalls -e connect,nosuchcall -- true >/tmp/sce1 2>&1 && r=1
-	has /tmp/sce1 '^kpath: error: unknown syscall "nosuchcall" in -e; ' || r=1
-	kpath syscalls -e network >/tmp/sce2 2>&1 && r=1
-	has /tmp/sce2 '^kpath: error: give -p PID or -- COMMAND' || r=1
-	for f in /tmp/sce1 /tmp/sce2; do
-		[ "$(grep -c . $f)" = 1 ] || { echo "not one line: $f"; cat $f; r=1; }
-	done
+	fails_with 1 '^kpath: error: unknown syscall "nosuchcall" in -e; ' kpath syscalls -e connect,nosuchcall -- true || r=1
+	fails_with 1 '^kpath: error: give -p PID or -- COMMAND' kpath syscalls -e network || r=1
 	return $r
 }
 check "syscalls bad inputs: one-line errors, exit 1" t_sc_bad_inputs
 
-kill $sc_udp_server $sc_tcp_server 2>/dev/null
-wait $sc_udp_server $sc_tcp_server 2>/dev/null
+stop_servers $sc_servers
