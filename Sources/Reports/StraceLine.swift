@@ -72,7 +72,7 @@ extension StraceFormat {
             if r.name == "accept4" { a.append(flags(UInt64(UInt32(bitPattern: r.int(3))), socketFlagNames)) }
             return a
         case "sendto":
-            return [fd, string(r, pointer: r.arg(1), length: Int(r.arg(2)), limit: limit), String(r.arg(2)),
+            return [fd, string(r, pointer: r.arg(1), length: Int(clamping: r.arg(2)), limit: limit), String(r.arg(2)),
                     flags(UInt64(UInt32(bitPattern: r.int(3))), msgFlagNames), sockaddr(r, pointer: r.arg(4), always: true), String(r.int(5))]
         case "recvfrom":
             return [fd, ok ? string(r, pointer: r.arg(1), length: Int(r.ret), limit: limit) : pointer(r.arg(1)), String(r.arg(2)),
@@ -94,7 +94,7 @@ extension StraceFormat {
             let val = ok ? optval(r, length: Int(r.lenOut ?? Int32(r.data.count)), limit: limit) : pointer(r.arg(3))
             return [fd, levelName(r.int(1)), optionName(level: r.int(1), r.int(2)), val, lengthPointer(r, pointer: r.arg(4))]
         case "write":
-            return [fd, string(r, pointer: r.arg(1), length: Int(r.arg(2)), limit: limit), String(r.arg(2))]
+            return [fd, string(r, pointer: r.arg(1), length: Int(clamping: r.arg(2)), limit: limit), String(r.arg(2))]
         case "read":
             return [fd, ok ? string(r, pointer: r.arg(1), length: Int(r.ret), limit: limit) : pointer(r.arg(1)), String(r.arg(2))]
         case "writev", "readv":

@@ -29,6 +29,13 @@ final class StraceFormatTests: XCTestCase {
 
     func line(_ r: SyscallRecord, _ o: Strace.Options = Strace.Options()) -> String { StraceFormat.line(r, o) }
 
+    /// write(fd, buf, (size_t)-1) from a user program must print, not trap.
+    func testHugeCountDoesNotCrash() {
+        let w = SyscallRecord(pid: 10, name: "write", args: [1, 0x1000, UInt64.max], ret: -14)
+        XCTAssertTrue(line(w).hasPrefix("write(1, "), line(w))
+        XCTAssertTrue(line(w).contains("18446744073709551615"), line(w))
+    }
+
     // MARK: socket, connect, sockaddrs
 
     func testSocketTypesAndFlags() {
