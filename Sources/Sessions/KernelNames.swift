@@ -122,3 +122,17 @@ public enum FunctionRole: String, CaseIterable, Codable, Sendable {
         [.v4: article, .v5_10: modern, .v6_1: modern, .v6_12: modern, .v7_3: v7 ?? modern]
     }
 }
+
+extension FunctionRole {
+    /// The table as docs/kernels.md shows it (a unit test keeps the two equal):
+    /// one row per role, a column per kernel line, the names on each.
+    public static func markdownTable() -> String {
+        let lines = KernelLine.allCases
+        var s = "| role | " + lines.map { $0 == .v4 ? "the article (4.x)" : $0.rawValue }.joined(separator: " | ") + " |\n"
+        s += "|---" + String(repeating: "|---", count: lines.count) + "|\n"
+        for r in allCases {
+            s += "| \(r.rawValue) | " + lines.map { k in r.names(on: k).map { "`\($0)`" }.joined(separator: ", ") }.joined(separator: " | ") + " |\n"
+        }
+        return s
+    }
+}

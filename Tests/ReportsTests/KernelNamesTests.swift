@@ -95,3 +95,13 @@ final class KernelNamesTests: XCTestCase {
         XCTAssertTrue(c.evidence.contains("udp_connect, __ip4_datagram_connect"), c.evidence)
     }
 }
+
+/// docs/kernels.md shows the same table the claims use.
+final class KernelNamesDocTests: XCTestCase {
+    func testDocsShowTheTable() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/kernels.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        XCTAssertTrue(text.contains(FunctionRole.markdownTable()), "docs/kernels.md lacks FunctionRole.markdownTable(); paste it in:\n" + FunctionRole.markdownTable())
+    }
+}
