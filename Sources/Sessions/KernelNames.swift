@@ -82,9 +82,10 @@ public enum FunctionRole: String, CaseIterable, Codable, Sendable {
         return (names(on: kernel) + allNames).first { set.contains($0) }
     }
 
-    /// "udp_connect (the article's ip4_datagram_connect)", or the name alone when unchanged.
+    /// "udp_connect (the article's ip4_datagram_connect)", or the name alone
+    /// when the article's kernel had it too.
     public func described(_ name: String) -> String {
-        name == article ? name : "\(name) (the article's \(article))"
+        Self.table[self]![.v4]!.contains(name) ? name : "\(name) (the article's \(article))"
     }
 
     /// Names per kernel line; the v4 row's first name is the article's.
@@ -113,7 +114,7 @@ public enum FunctionRole: String, CaseIterable, Codable, Sendable {
                            modern: ["inet_recvmsg", "sock_recvmsg", "sock_read_iter"]),
         // __vfs_read/new_sync_read are gone from the path: vfs_read calls sock_read_iter.
         .readSyscall: same(["SYSC_read", "sys_read", "vfs_read", "__vfs_read", "new_sync_read"],
-                           modern: ["ksys_read", "vfs_read", "__x64_sys_read", "sock_read_iter"]),
+                           modern: ["ksys_read", "vfs_read", "__x64_sys_read"]),
         .recvfromSyscall: same(["SYSC_recvfrom", "sys_recvfrom"], modern: ["__sys_recvfrom", "__x64_sys_recvfrom"]),
     ]
 
