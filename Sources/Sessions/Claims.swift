@@ -189,16 +189,6 @@ public enum Claims {
             .map { String($0.prefix { $0 != "(" }) }
     }
 
-    /// True when `functions` (innermost first) has one name of each group, in order, each further out.
-    public static func chain(_ functions: [String], _ groups: [[String]]) -> Bool {
-        var from = 0
-        for g in groups {
-            guard let i = functions[from...].firstIndex(where: { g.contains($0) }) else { return false }
-            from = i
-        }
-        return true
-    }
-
     /// The names filling each role in order along `functions` (innermost first,
     /// each further out), by any kernel line's name; nil when a role is missing.
     public static func chain(_ functions: [String], _ roles: [FunctionRole]) -> [String]? {

@@ -82,9 +82,10 @@ public enum FunctionRole: String, CaseIterable, Codable, Sendable {
         return (names(on: kernel) + allNames).first { set.contains($0) }
     }
 
-    /// "udp_connect (the article's ip4_datagram_connect)", or the name alone when unchanged.
+    /// "udp_connect (the article's ip4_datagram_connect)", or the name alone
+    /// when the article's kernel had it too.
     public func described(_ name: String) -> String {
-        name == article ? name : "\(name) (the article's \(article))"
+        Self.table[self]![.v4]!.contains(name) ? name : "\(name) (the article's \(article))"
     }
 
     /// Names per kernel line; the v4 row's first name is the article's.
@@ -113,12 +114,26 @@ public enum FunctionRole: String, CaseIterable, Codable, Sendable {
                            modern: ["inet_recvmsg", "sock_recvmsg", "sock_read_iter"]),
         // __vfs_read/new_sync_read are gone from the path: vfs_read calls sock_read_iter.
         .readSyscall: same(["SYSC_read", "sys_read", "vfs_read", "__vfs_read", "new_sync_read"],
-                           modern: ["ksys_read", "vfs_read", "__x64_sys_read", "sock_read_iter"]),
+                           modern: ["ksys_read", "vfs_read", "__x64_sys_read"]),
         .recvfromSyscall: same(["SYSC_recvfrom", "sys_recvfrom"], modern: ["__sys_recvfrom", "__x64_sys_recvfrom"]),
     ]
 
     /// The article's names on 4.x, `modern` on 5.10 to 6.12, and `v7` (default `modern`) on 7.3.
     private static func same(_ article: [String], modern: [String], v7: [String]? = nil) -> [KernelLine: [String]] {
         [.v4: article, .v5_10: modern, .v6_1: modern, .v6_12: modern, .v7_3: v7 ?? modern]
+    }
+}
+
+extension FunctionRole {
+    /// The table as docs/kernels.md shows it (a unit test keeps the two equal):
+    /// one row per role, a column per kernel line, the names on each.
+    public static func markdownTable() -> String {
+        let lines = KernelLine.allCases
+        var s = "| role | " + lines.map { $0 == .v4 ? "the article (4.x)" : $0.rawValue }.joined(separator: " | ") + " |\n"
+        s += "|---" + String(repeating: "|---", count: lines.count) + "|\n"
+        for r in allCases {
+            s += "| \(r.rawValue) | " + lines.map { k in r.names(on: k).map { "`\($0)`" }.joined(separator: ", ") }.joined(separator: " | ") + " |\n"
+        }
+        return s
     }
 }

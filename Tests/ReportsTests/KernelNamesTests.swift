@@ -44,6 +44,8 @@ final class KernelNamesTests: XCTestCase {
         XCTAssertNil(FunctionRole.udpConnect.found(in: ["inet_dgram_connect"], on: .v7_3))
         XCTAssertEqual(FunctionRole.udpConnect.described("udp_connect"), "udp_connect (the article's ip4_datagram_connect)")
         XCTAssertEqual(FunctionRole.udpConnect.described("ip4_datagram_connect"), "ip4_datagram_connect")
+        XCTAssertEqual(FunctionRole.udpSendmsg.described("udp_send_skb"), "udp_send_skb", "the article's kernel had it too")
+        XCTAssertEqual(FunctionRole.readSyscall.described("ksys_read"), "ksys_read (the article's SYSC_read)")
     }
 
     func testChainByRoleNamesWhatItFound() {
@@ -51,6 +53,9 @@ final class KernelNamesTests: XCTestCase {
         XCTAssertEqual(Claims.chain(stack, [.tcpTransmit, .tcpConnect, .tcpV4Connect, .connectSyscall]),
                        ["__tcp_transmit_skb", "tcp_connect", "tcp_v4_connect", "__sys_connect"])
         XCTAssertNil(Claims.chain(Array(stack.reversed()), [.tcpTransmit, .tcpConnect]), "outer before inner is no chain")
+        let read = ["__skb_recv_udp", "udp_recvmsg", "inet_recvmsg", "sock_recvmsg", "sock_read_iter", "vfs_read", "ksys_read"]
+        XCTAssertEqual(Claims.chain(read, [.udpDequeue, .udpRecvmsg, .sockRecvmsg, .readSyscall]),
+                       ["__skb_recv_udp", "udp_recvmsg", "inet_recvmsg", "vfs_read"], "the syscall half is the VFS, not the socket's read_iter")
         XCTAssertEqual(Claims.chain(["tcp_transmit_skb", "tcp_connect"], [.tcpTransmit, .tcpConnect]),
                        ["tcp_transmit_skb", "tcp_connect"], "the article's own name still counts")
     }
@@ -93,5 +98,15 @@ final class KernelNamesTests: XCTestCase {
         let c = udpConnectClaim(["inet_dgram_connect", "udp_lib_get_port"], kernel: .v7_3)
         XCTAssertEqual(c.status, .notHeld)
         XCTAssertTrue(c.evidence.contains("udp_connect, __ip4_datagram_connect"), c.evidence)
+    }
+}
+
+/// docs/kernels.md shows the same table the claims use.
+final class KernelNamesDocTests: XCTestCase {
+    func testDocsShowTheTable() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/kernels.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        XCTAssertTrue(text.contains(FunctionRole.markdownTable()), "docs/kernels.md lacks FunctionRole.markdownTable(); paste it in:\n" + FunctionRole.markdownTable())
     }
 }

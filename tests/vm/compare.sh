@@ -51,3 +51,6 @@ t_claims_name_functions() {
 	has /tmp/cmp.json 'found __tcp_transmit_skb \(the article.s tcp_transmit_skb\), tcp_connect, tcp_v4_connect'
 }
 check "compare: claims say which function they found on this kernel" t_claims_name_functions
+
+# The claims as this kernel judged them (for docs/kernels.md), even when passing.
+sed -n '/^== The article.s claims/,$p' /tmp/cmp.txt | sed 's/^/     /'

@@ -8,11 +8,12 @@ failed_names=""
 check() {
 	name=$1
 	shift
+	t0=$(date +%s)
 	if "$@" >/tmp/check.out 2>&1; then
-		echo "ok   $name"
+		echo "ok   $name ($(($(date +%s) - t0)) s)"
 		pass=$((pass + 1))
 	else
-		echo "FAIL $name"
+		echo "FAIL $name ($(($(date +%s) - t0)) s)"
 		sed 's/^/     | /' /tmp/check.out | tail -n 40
 		fail=$((fail + 1))
 		failed_names="$failed_names $name"

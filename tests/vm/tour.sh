@@ -1,6 +1,6 @@
 # kpath tour on a real kernel (issue 8), sourced by checks.sh. The whole tour
-# on kernels with kprobe.multi (6.12); elsewhere (6.1: one kprobe per
-# function, minutes under emulation) the steps that probe functions only.
+# on kernels with kprobe.multi (6.12, 7.3); elsewhere (5.10, 6.1: one kprobe
+# per function, minutes under emulation) the steps that probe functions only.
 if [ -d /sys/kernel/btf ] && kpath doctor --json 2>/dev/null | grep -q '"backend" : "kprobe-multi"'; then
 	tour_args=""
 	tour_steps="1 2 3 4 5 6"
