@@ -20,19 +20,27 @@ public enum Claims {
     ]
 
     /// What the read-deadline probe saw: a UDP client against a socket that never answers.
-    public struct DeadlineProbe: Codable, Sendable {
+    public struct DeadlineProbe: Sendable {
         public var output: [String]
         public var exitStatus: Int32
+        /// Its syscalls, typed (what the claim judges) and as strace lines in the same order (what it quotes).
+        public var calls: [SyscallRecord]
         public var syscalls: [String]
-        public init(output: [String], exitStatus: Int32, syscalls: [String]) {
-            self.output = output; self.exitStatus = exitStatus; self.syscalls = syscalls
+        public init(output: [String], exitStatus: Int32, calls: [SyscallRecord] = [], syscalls: [String]) {
+            self.output = output; self.exitStatus = exitStatus; self.calls = calls; self.syscalls = syscalls
         }
     }
 
+    /// x86-64 values the claims test records for (include/uapi/asm-generic/socket.h, errno-base.h).
+    static let sockStream: UInt64 = 1, sockDgram: UInt64 = 2, solSocket: UInt64 = 1, soRcvtimeo: UInt64 = 20, eagain: Int64 = 11
+    static let socketTypeNames: [UInt64: String] = [1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 5: "SOCK_SEQPACKET"]
+
     /// `kernel`: the line this kernel belongs to (KernelNames); functions are
     /// accepted by role under any line's name, and the evidence names the one found.
+    /// `calls`: each client's syscalls as records, in the order of its
+    /// `ProtocolRun.syscalls` lines; the claims judge the records and quote the lines.
     public static func judge(tcp: ProtocolRun, udp: ProtocolRun, mode: CompareMode, deadline: DeadlineProbe?,
-                             kernel: KernelLine? = nil) -> [Claim] {
+                             kernel: KernelLine? = nil, calls: [Proto: [SyscallRecord]] = [:]) -> [Claim] {
         var out: [Claim] = []
         func add(_ id: String, _ s: ClaimStatus, _ e: String) {
             out.append(Claim(id: id, title: titles.first { $0.0 == id }!.1, status: s, evidence: e))
@@ -40,7 +48,7 @@ public enum Claims {
         let fnMode = mode == .functions
 
         // same-resolution: the syscalls between dials (getaddrinfo's work).
-        if let tr = resolutionSyscalls(tcp.syscalls), let ur = resolutionSyscalls(udp.syscalls) {
+        if let tr = resolutionSyscalls(calls[.tcp] ?? []), let ur = resolutionSyscalls(calls[.udp] ?? []) {
           if tr == ur {
             add("same-resolution", .held, tr.isEmpty
                 ? "getaddrinfo(\"127.0.0.1\") made no syscall for either protocol: a numeric address needs no lookup"
@@ -62,12 +70,17 @@ public enum Claims {
         }
 
         // socket-types
-        let ts = tcp.syscalls.first { $0.hasPrefix("socket(") }, us = udp.syscalls.first { $0.hasPrefix("socket(") }
-        if let ts, let us {
-            let ok = ts.contains("SOCK_STREAM") && us.contains("SOCK_DGRAM")
-            add("socket-types", ok ? .held : .notHeld, "TCP: \(ts) / UDP: \(us)")
+        // The type argument without SOCK_NONBLOCK/SOCK_CLOEXEC; the evidence quotes the strace line.
+        func firstSocket(_ run: ProtocolRun) -> (type: UInt64, quote: String)? {
+            guard let rs = calls[run.proto], let i = rs.firstIndex(where: { $0.name == "socket" }) else { return nil }
+            let type = rs[i].arg(1) & 0xf
+            return (type, i < run.syscalls.count ? run.syscalls[i] : "socket(type \(socketTypeNames[type] ?? String(type)))")
+        }
+        if let ts = firstSocket(tcp), let us = firstSocket(udp) {
+            let ok = ts.type == sockStream && us.type == sockDgram
+            add("socket-types", ok ? .held : .notHeld, "TCP: \(ts.quote) / UDP: \(us.quote)")
         } else {
-            add("socket-types", .unknown, "no socket() line recorded")
+            add("socket-types", .unknown, "no socket() call recorded")
         }
 
         // tcp-connect-many-functions
@@ -167,7 +180,13 @@ public enum Claims {
         if let d = deadline {
             let line = d.output.first { $0.contains("i/o timeout") }
             if let line, d.exitStatus != 0 {
-                let sc = d.syscalls.filter { $0.contains("SO_RCVTIMEO") || ($0.hasPrefix("read(") && $0.contains("EAGAIN")) }.prefix(2)
+                // The deadline set (setsockopt SOL_SOCKET SO_RCVTIMEO) and the read it ended (-EAGAIN).
+                let at = d.calls.indices.filter { i in
+                    let r = d.calls[i]
+                    return (r.name == "setsockopt" && r.arg(1) == solSocket && r.arg(2) == soRcvtimeo)
+                        || (r.name == "read" && r.ret == -eagain)
+                }
+                let sc = at.prefix(2).compactMap { $0 < d.syscalls.count ? d.syscalls[$0] : nil }
                 add("read-deadline", .held, line + (sc.isEmpty ? "" : " — " + sc.joined(separator: "; ")))
             } else {
                 add("read-deadline", .notHeld, "client said: \(d.output.joined(separator: " / ")) (exit \(d.exitStatus))")
@@ -180,13 +199,13 @@ public enum Claims {
 
     /// The syscalls that resolve the address: those between dial 1's close()
     /// and dial 2's socket(), less the client's own output (write to fd 1 or 2).
-    static func resolutionSyscalls(_ lines: [String]) -> [String]? {
-        guard let s1 = lines.firstIndex(where: { $0.hasPrefix("socket(") }),
-              let c1 = lines[s1...].firstIndex(where: { $0.hasPrefix("close(") }),
-              let s2 = lines[(c1 + 1)...].firstIndex(where: { $0.hasPrefix("socket(") }) else { return nil }
-        return lines[(c1 + 1)..<s2]
-            .filter { !$0.hasPrefix("write(1,") && !$0.hasPrefix("write(2,") }
-            .map { String($0.prefix { $0 != "(" }) }
+    static func resolutionSyscalls(_ calls: [SyscallRecord]) -> [String]? {
+        guard let s1 = calls.firstIndex(where: { $0.name == "socket" }),
+              let c1 = calls[s1...].firstIndex(where: { $0.name == "close" }),
+              let s2 = calls[(c1 + 1)...].firstIndex(where: { $0.name == "socket" }) else { return nil }
+        return calls[(c1 + 1)..<s2]
+            .filter { !($0.name == "write" && [1, 2].contains($0.arg(0))) }
+            .map(\.name)
     }
 
     /// The names filling each role in order along `functions` (innermost first,

@@ -96,9 +96,12 @@ public final class CompareSession {
         let probes = try CompareProbes(mode: mode, backend: backend, tracker: tracker, kallsyms: kallsyms, catalog: catalog)
 
         var runs: [ProtocolRun] = []
+        var calls: [Proto: [SyscallRecord]] = [:]
         for p in options.protocols {
             if Interrupt.requested { throw Cancelled() }
-            runs.append(try runProtocol(p, tracker: tracker, counter: counter, packets: packets, probes: probes, progress: progress))
+            let (run, records) = try runProtocol(p, tracker: tracker, counter: counter, packets: packets, probes: probes, progress: progress)
+            runs.append(run)
+            calls[p] = records
         }
         progress("udp: read deadline probe...")
         let deadline = try deadlineProbe(tracker: tracker, probes: probes)
@@ -110,7 +113,7 @@ public final class CompareSession {
 
         let tcp = runs.first { $0.proto == .tcp }, udp = runs.first { $0.proto == .udp }
         let claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
-                                                                             kernel: KernelLine(release: features.release)) : []
+                                                                             kernel: KernelLine(release: features.release), calls: calls) : []
         return CompareResult(kernel: features.release, backend: backend.rawValue, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side.rawValue, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)
@@ -119,7 +122,7 @@ public final class CompareSession {
     // MARK: one protocol
 
     func runProtocol(_ proto: Proto, tracker: Tracker, counter: FunctionCounter?, packets: PacketRecorder, probes: CompareProbes,
-                     progress: (String) -> Void = { _ in }) throws -> ProtocolRun {
+                     progress: (String) -> Void = { _ in }) throws -> (ProtocolRun, [SyscallRecord]) {
         let t0 = Date()
         let port = try freeLoopbackPort(proto)
         // The port is named so that a caller (tests/vm/cleanup.sh) can check it is free again after kpath stops.
@@ -173,12 +176,13 @@ public final class CompareSession {
         let dialPackets = attribute(packets.packets, serverPort: port, clientPID: client.pid, serverPID: server.pid,
                                     start: pktStart, recorder: packets, clientSyscalls: sys.intervals)
         let stacks = probes.samples(clientPID: client.pid, serverPID: server.pid)
-        return ProtocolRun(proto: proto, dials: options.count, serverPort: port, clientPID: client.pid, serverPID: server.pid,
+        let run = ProtocolRun(proto: proto, dials: options.count, serverPort: port, clientPID: client.pid, serverPID: server.pid,
                            clientExit: clientExit, functionsAttached: counter?.report.attachedCount ?? 0,
                            functionsSkipped: counter?.report.skipped.count ?? 0, phases: phases,
                            functionsOnStacks: mode == .tracepoints ? functionsOnStacks(stacks) : [],
                            packets: dialPackets, stacks: stacks, syscalls: Array(sys.lines.prefix(600)), syscallNames: sys.names,
                            clientOutput: readLines(clientLog), seconds: Date().timeIntervalSince(t0))
+        return (run, sys.records)
     }
 
     /// Packets belong to a dial by the client's port (the one that is not the
@@ -236,7 +240,7 @@ public final class CompareSession {
         let status = try waitExit(client, timeout: 20)
         probes.drain()
         let sys = probes.syscalls(pid: client.pid)
-        return Claims.DeadlineProbe(output: readLines(log), exitStatus: status, syscalls: sys.lines)
+        return Claims.DeadlineProbe(output: readLines(log), exitStatus: status, calls: sys.records, syscalls: sys.lines)
     }
 }
 

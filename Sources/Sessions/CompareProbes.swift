@@ -58,11 +58,12 @@ final class CompareProbes {
 
     /// One process's syscalls, in order: strace lines, names, and the finished
     /// calls as time intervals with their phase (to place packets in).
-    func syscalls(pid: Int32) -> (lines: [String], names: [String], intervals: [(enter: UInt64, exit: UInt64, phase: String)]) {
+    func syscalls(pid: Int32) -> (records: [SyscallRecord], lines: [String], names: [String],
+                                  intervals: [(enter: UInt64, exit: UInt64, phase: String)]) {
         _ = syscalls.drain()
         let recs = syscalls.records(pids: [pid]).sorted { $0.enterNs < $1.enterNs }
         let intervals = recs.filter { $0.exitNs > 0 }
             .map { ($0.enterNs, $0.exitNs, (Self.phaseOf[$0.name] ?? .other).description) }
-        return (recs.map { Strace.line($0, Strace.Options(align: false)) }, recs.map(\.name), intervals)
+        return (recs, recs.map { Strace.line($0, Strace.Options(align: false)) }, recs.map(\.name), intervals)
     }
 }
