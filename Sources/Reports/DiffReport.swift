@@ -1,0 +1,129 @@
+import KernelInfo
+import Sessions
+
+/// `kpath diff` as text: a header naming A and B, then per protocol and
+/// syscall what appeared, vanished, was renamed or changed; then the claims.
+public enum DiffReport {
+    /// Lists wrap here; tables are as wide as their cells.
+    static let width = 96
+
+    public static func render(_ d: DiffResult) -> String {
+        var o = "kpath diff — how the kernel path changed from A to B (\(d.kind.rawValue) results)\n"
+        o += columns([header("A", d.a), header("B", d.b)])
+        o += "noise: " + noiseText(d) + "\n"
+        if !d.countsComparable {
+            o += "counts: A and B counted differently (calls vs stack hits in tracepoint mode); changes in counts are left out\n"
+        }
+        if let c = d.counts {
+            o += functions(c, unit: d.unit, indent: "")
+            if c.isEmpty { o += "same functions, no count changed beyond the noise\n" }
+            return o
+        }
+        for p in d.protocols { o += proto(p, d) }
+        o += section("Claims whose status differs")
+        if d.claims.isEmpty { o += "none: all \(d.claimsSame) claims judged the same on both\n" }
+        for c in d.claims {
+            o += "\(c.id): \(status(c.a)) -> \(status(c.b))  (\(c.title))\n"
+            if let e = c.evidenceA { o += wrap("A: " + e, indent: "    ", hanging: "       ") }
+            if let e = c.evidenceB { o += wrap("B: " + e, indent: "    ", hanging: "       ") }
+        }
+        if !d.claims.isEmpty { o += "(\(d.claimsSame) other claims judged the same)\n" }
+        return o
+    }
+
+    /// One line per side: kernel, backend, dials.
+    static func header(_ label: String, _ s: DiffSide) -> [String] {
+        var what = "backend \(s.backend)"
+        if let m = s.mode, m != .functions { what += " (\(m.rawValue) mode)" }
+        if let n = s.dials { what += ", \(n) dials" }
+        if let side = s.side, side != "client" { what += ", \(side) side" }
+        return ["\(label):", "kernel \(s.kernel)", what, s.file]
+    }
+
+    public static func noiseText(_ d: DiffResult) -> String {
+        let unit = d.unit == .perDial ? " per dial" : " calls"
+        return "a count changed when A and B differ by more than \(fmt(d.noise.absolute))\(unit) and by more than "
+            + "\(Int((d.noise.relative * 100).rounded()))% of the larger"
+    }
+
+    static func proto(_ p: ProtocolDiff, _ d: DiffResult) -> String {
+        let name = p.proto.rawValue.uppercased()
+        var o = section("\(name)")
+        if !p.inA || !p.inB { return o + "only \(p.inA ? "A" : "B") ran \(name)\n" }
+        // The phases' sizes side by side, then what changed inside each.
+        let unit = d.unit == .perDial ? "calls/dial" : "calls"
+        var rows = [["SYSCALL", "A funcs", "A \(unit)", "B funcs", "B \(unit)", "only A", "only B", "renamed", "changed"]]
+        for ph in p.phases {
+            let f = ph.functions
+            rows.append([ph.phase, "\(ph.a.distinct)", f2(ph.a.perDial), "\(ph.b.distinct)", f2(ph.b.perDial),
+                         "\(f.onlyA.count)", "\(f.onlyB.count)", "\(f.renamed.count)", "\(f.changed.count)"])
+        }
+        o += columns(rows)
+        for ph in p.phases where !ph.functions.isEmpty {
+            o += "\n\(name) \(ph.phase):\n" + functions(ph.functions, unit: d.unit, indent: "  ")
+        }
+        return o
+    }
+
+    static func functions(_ f: FunctionsDiff, unit: DiffUnit, indent: String) -> String {
+        var o = ""
+        for r in f.renamed {
+            o += wrap("renamed (\(r.role.rawValue)): " + list(r.a) + " -> " + list(r.b), indent: indent, hanging: indent + "    ")
+        }
+        if !f.onlyA.isEmpty { o += wrap("only A (\(f.onlyA.count)): " + list(f.onlyA), indent: indent, hanging: indent + "    ") }
+        if !f.onlyB.isEmpty { o += wrap("only B (\(f.onlyB.count)): " + list(f.onlyB), indent: indent, hanging: indent + "    ") }
+        if !f.changed.isEmpty {
+            o += indent + "changed (\(f.changed.count)):\n"
+            var rows = [[indent + "  FUNCTION", "A", "B", "CHANGE"]]
+            for c in f.changed { rows.append([indent + "  " + c.function, value(c.a, unit), value(c.b, unit), change(c)]) }
+            o += columns(rows)
+        }
+        return o
+    }
+
+    static func list(_ fs: [FunctionValue]) -> String {
+        fs.map { "\($0.function) \(fmt($0.value))" }.joined(separator: ", ")
+    }
+
+    static func value(_ v: Double, _ unit: DiffUnit) -> String { unit == .perDial ? f2(v) : fmt(v) }
+
+    /// "+1.00 (x2.0)", or "new"-free: both sides have the function.
+    static func change(_ c: CountChange) -> String {
+        let d = c.b - c.a
+        let sign = d >= 0 ? "+" : "-"
+        let ratio = c.a > 0 ? cFormat(" (x%.2f)", c.b / c.a) : ""
+        return sign + f2(abs(d)) + ratio
+    }
+
+    static func status(_ s: ClaimStatus?) -> String {
+        switch s {
+        case .held?: return "held"
+        case .notHeld?: return "NOT HELD"
+        case .unknown?: return "unknown"
+        case nil: return "absent"
+        }
+    }
+
+    /// Words laid into lines of `width`: the first after `indent`, the rest after `hanging`.
+    static func wrap(_ text: String, indent: String, hanging: String) -> String {
+        var lines: [String] = []
+        var line = indent
+        var lineHasWord = false
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if lineHasWord && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = hanging
+                lineHasWord = false
+            }
+            line += (lineHasWord ? " " : "") + word
+            lineHasWord = true
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func section(_ title: String) -> String { "\n== \(title) ==\n" }
+    static func f2(_ d: Double) -> String { cFormat("%.2f", d) }
+    /// 1 for 1.0, 0.33 for a third.
+    static func fmt(_ d: Double) -> String { d == d.rounded() ? cFormat("%.0f", d) : cFormat("%.2f", d) }
+}
