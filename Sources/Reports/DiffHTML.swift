@@ -37,6 +37,14 @@ extension HTMLReport {
         }
         var body = table(["syscall", "A funcs", "A calls/dial", "B funcs", "B calls/dial", "only A", "only B", "renamed", "changed"],
                          rows, className: "narrow")
+        if !p.moved.isEmpty {
+            body += "\n<h3>Moved to another syscall</h3>\n"
+            body += table(["function", "A: syscall", "A", "B: syscall", "B"], p.moved.map { m in
+                let name = m.a.function == m.b.function ? "<code>\(esc(m.a.function))</code>"
+                    : "<code>\(esc(m.a.function))</code> → <code>\(esc(m.b.function))</code>"
+                return [.html(name), Cell(m.from), .num(DiffReport.value(m.a.value, d.unit)), Cell(m.to), .num(DiffReport.value(m.b.value, d.unit))]
+            }, className: "narrow")
+        }
         for ph in p.phases where !ph.functions.isEmpty {
             body += "\n<h3 id=\"\(esc(p.proto.rawValue))-\(esc(ph.phase))\">\(esc(name)) \(esc(ph.phase))</h3>\n"
             body += functionsTable(ph.functions, d.unit)
@@ -51,7 +59,7 @@ extension HTMLReport {
         func total(_ fs: [FunctionValue]) -> Double { fs.reduce(0) { $0 + $1.value } }
         var rows: [[Cell]] = []
         for r in f.renamed {
-            rows.append([Cell("renamed (\(r.role.rawValue))"), .html(names(r.a) + " → " + names(r.b)), .num(v(total(r.a))), .num(v(total(r.b)))])
+            rows.append([Cell("renamed (\(r.role?.rawValue ?? "compiler clone"))"), .html(names(r.a) + " → " + names(r.b)), .num(v(total(r.a))), .num(v(total(r.b)))])
         }
         for x in f.onlyA { rows.append(["only A", .html("<code>\(esc(x.function))</code>"), .num(v(x.value)), .num("—")]) }
         for x in f.onlyB { rows.append(["only B", .html("<code>\(esc(x.function))</code>"), .num("—"), .num(v(x.value))]) }

@@ -37,12 +37,12 @@ public enum DiffReport {
         if let m = s.mode, m != .functions { what += " (\(m.rawValue) mode)" }
         if let n = s.dials { what += ", \(n) dials" }
         if let side = s.side, side != "client" { what += ", \(side) side" }
-        return ["\(label):", "kernel \(s.kernel)", what, s.file]
+        return ["\(label):", "kernel \(s.kernel),", what, "(\(s.file))"]
     }
 
     public static func noiseText(_ d: DiffResult) -> String {
         let unit = d.unit == .perDial ? " per dial" : " calls"
-        return "a count changed when A and B differ by more than \(fmt(d.noise.absolute))\(unit) and by more than "
+        return "a count changed when A and B differ by more than \(cFormat("%g", d.noise.absolute))\(unit) and "
             + "\(Int((d.noise.relative * 100).rounded()))% of the larger"
     }
 
@@ -52,13 +52,22 @@ public enum DiffReport {
         if !p.inA || !p.inB { return o + "only \(p.inA ? "A" : "B") ran \(name)\n" }
         // The phases' sizes side by side, then what changed inside each.
         let unit = d.unit == .perDial ? "calls/dial" : "calls"
-        var rows = [["SYSCALL", "A funcs", "A \(unit)", "B funcs", "B \(unit)", "only A", "only B", "renamed", "changed"]]
+        var rows = [["SYSCALL", "A funcs", "A \(unit)", "B funcs", "B \(unit)", "only A", "only B", "renamed", "changed", "moved"]]
         for ph in p.phases {
             let f = ph.functions
+            let moved = p.moved.filter { $0.from == ph.phase || $0.to == ph.phase }.count
             rows.append([ph.phase, "\(ph.a.distinct)", f2(ph.a.perDial), "\(ph.b.distinct)", f2(ph.b.perDial),
-                         "\(f.onlyA.count)", "\(f.onlyB.count)", "\(f.renamed.count)", "\(f.changed.count)"])
+                         "\(f.onlyA.count)", "\(f.onlyB.count)", "\(f.renamed.count)", "\(f.changed.count)", "\(moved)"])
         }
         o += columns(rows)
+        // Grouped by route: on 6.1 vs later, TCP's whole close path moves at once.
+        var routes: [(String, String)] = []
+        for m in p.moved where !routes.contains(where: { $0 == (m.from, m.to) }) { routes.append((m.from, m.to)) }
+        for (from, to) in routes {
+            let ms = p.moved.filter { $0.from == from && $0.to == to }
+            o += "\n\(name) moved from \(from) in A to \(to) in B (\(ms.count)):\n"
+            o += wrap("", ms.map(moveItem), indent: " ", hanging: "  ")
+        }
         for ph in p.phases where !ph.functions.isEmpty {
             o += "\n\(name) \(ph.phase):\n" + functions(ph.functions, unit: d.unit, indent: "  ")
         }
@@ -68,10 +77,11 @@ public enum DiffReport {
     static func functions(_ f: FunctionsDiff, unit: DiffUnit, indent: String) -> String {
         var o = ""
         for r in f.renamed {
-            o += wrap("renamed (\(r.role.rawValue)): " + list(r.a) + " -> " + list(r.b), indent: indent, hanging: indent + "    ")
+            let why = r.role.map { "renamed (\($0.rawValue)):" } ?? "renamed (compiler clone):"
+            o += wrap(why, items(r.a) + ["->"] + items(r.b), indent: indent)
         }
-        if !f.onlyA.isEmpty { o += wrap("only A (\(f.onlyA.count)): " + list(f.onlyA), indent: indent, hanging: indent + "    ") }
-        if !f.onlyB.isEmpty { o += wrap("only B (\(f.onlyB.count)): " + list(f.onlyB), indent: indent, hanging: indent + "    ") }
+        if !f.onlyA.isEmpty { o += wrap("only A (\(f.onlyA.count)):", items(f.onlyA), indent: indent) }
+        if !f.onlyB.isEmpty { o += wrap("only B (\(f.onlyB.count)):", items(f.onlyB), indent: indent) }
         if !f.changed.isEmpty {
             o += indent + "changed (\(f.changed.count)):\n"
             var rows = [[indent + "  FUNCTION", "A", "B", "CHANGE"]]
@@ -81,8 +91,16 @@ public enum DiffReport {
         return o
     }
 
-    static func list(_ fs: [FunctionValue]) -> String {
-        fs.map { "\($0.function) \(fmt($0.value))" }.joined(separator: ", ")
+    /// "tcp_close 1" (calls per dial, or calls); a list's items, kept whole when wrapped.
+    static func items(_ fs: [FunctionValue]) -> [String] {
+        fs.indices.map { i in "\(fs[i].function) \(fmt(fs[i].value))" + (i < fs.count - 1 ? "," : "") }
+    }
+
+    /// "tcp_close 1", "tcp_set_state 2 -> 1.67", "ip_rcv_finish_core.constprop.0 -> ip_rcv_finish_core 1".
+    static func moveItem(_ m: Move) -> String {
+        let name = m.a.function == m.b.function ? m.a.function : "\(m.a.function) -> \(m.b.function)"
+        let value = m.a.value == m.b.value ? fmt(m.a.value) : "\(fmt(m.a.value)) -> \(fmt(m.b.value))"
+        return "\(name) \(value),"
     }
 
     static func value(_ v: Double, _ unit: DiffUnit) -> String { unit == .perDial ? f2(v) : fmt(v) }
@@ -104,22 +122,30 @@ public enum DiffReport {
         }
     }
 
-    /// Words laid into lines of `width`: the first after `indent`, the rest after `hanging`.
-    static func wrap(_ text: String, indent: String, hanging: String) -> String {
+    /// `label` and `items` laid into lines of `width`, items kept whole, the
+    /// later lines after `hanging` (default: `indent` and four more). A
+    /// trailing comma is dropped.
+    static func wrap(_ label: String, _ items: [String], indent: String, hanging: String? = nil) -> String {
+        let hanging = hanging ?? indent + "    "
+        var items = items
+        if let last = items.last, last.hasSuffix(",") { items[items.count - 1] = String(last.dropLast()) }
         var lines: [String] = []
-        var line = indent
-        var lineHasWord = false
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            if lineHasWord && line.count + 1 + word.count > width {
+        var line = indent + label
+        for item in items {
+            if line.count + 1 + item.count > width && line.count > hanging.count {
                 lines.append(line)
                 line = hanging
-                lineHasWord = false
             }
-            line += (lineHasWord ? " " : "") + word
-            lineHasWord = true
+            line += (line == hanging ? "" : " ") + item
         }
         lines.append(line)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Free text (a claim's evidence) wrapped at spaces.
+    static func wrap(_ text: String, indent: String, hanging: String) -> String {
+        let words = text.split(separator: " ").map(String.init)
+        return wrap(words.first ?? "", Array(words.dropFirst()), indent: indent, hanging: hanging)
     }
 
     static func section(_ title: String) -> String { "\n== \(title) ==\n" }

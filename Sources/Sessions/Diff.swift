@@ -30,7 +30,8 @@ public enum Diff {
                 out.append(PhaseDiff(phase: n, a: totals(fa), b: totals(fb),
                                      functions: functions(values(fa), values(fb), noise: noise, counts: comparable)))
             }
-            protocols.append(ProtocolDiff(proto: p, inA: ra != nil, inB: rb != nil, phases: out))
+            let moved = moves(&out)
+            protocols.append(ProtocolDiff(proto: p, inA: ra != nil, inB: rb != nil, phases: out, moved: moved))
         }
         let (changes, same) = claims(a.claims, b.claims)
         return DiffResult(kind: .compare, unit: .perDial, noise: noise, a: side(a, fileA), b: side(b, fileB),
@@ -61,10 +62,18 @@ public enum Diff {
             let names = Set(role.allNames)
             let ra = onlyA.filter { names.contains($0.function) }, rb = onlyB.filter { names.contains($0.function) }
             guard !ra.isEmpty && !rb.isEmpty else { continue }
-            renamed.append(Rename(role: role, a: ra, b: rb))
+            renamed.append(Rename(kind: .role, role: role, a: ra, b: rb))
             onlyA.removeAll { names.contains($0.function) }
             onlyB.removeAll { names.contains($0.function) }
         }
+        for base in Set(onlyA.map { cloneBase($0.function) }) {
+            let ra = onlyA.filter { cloneBase($0.function) == base }, rb = onlyB.filter { cloneBase($0.function) == base }
+            guard !rb.isEmpty else { continue }
+            renamed.append(Rename(kind: .compilerClone, role: nil, a: ra, b: rb))
+            onlyA.removeAll { cloneBase($0.function) == base }
+            onlyB.removeAll { cloneBase($0.function) == base }
+        }
+        renamed.sort { ($0.kind == .role ? 0 : 1, $0.a[0].function) < ($1.kind == .role ? 0 : 1, $1.a[0].function) }
         var changed: [CountChange] = []
         var same = 0
         for f in a where inB[f.function] != nil {
@@ -73,6 +82,33 @@ public enum Diff {
         }
         changed.sort { (abs($0.b - $0.a), $1.function) > (abs($1.b - $1.a), $0.function) }
         return FunctionsDiff(onlyA: onlyA, onlyB: onlyB, renamed: renamed, changed: changed, same: same)
+    }
+
+    /// "ip_rcv_finish_core" for "ip_rcv_finish_core.constprop.0" (GCC's
+    /// .constprop/.isra/.part/.cold clones keep the name before the dot).
+    static func cloneBase(_ name: String) -> Substring {
+        name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
+    }
+
+    /// Pairs a function only in A under one syscall with the same function
+    /// (or its clone) only in B under another, and takes both out of those lists.
+    static func moves(_ phases: inout [PhaseDiff]) -> [Move] {
+        var out: [Move] = []
+        // The same name first, then a clone's: tcp_close before ip_rcv_finish_core.constprop.0.
+        for same in [{ (a: String, b: String) in a == b }, { cloneBase($0) == cloneBase($1) }] {
+            for i in phases.indices {
+                for fa in phases[i].functions.onlyA {
+                    for j in phases.indices where j != i {
+                        guard let k = phases[j].functions.onlyB.firstIndex(where: { same(fa.function, $0.function) }) else { continue }
+                        let fb = phases[j].functions.onlyB.remove(at: k)
+                        phases[i].functions.onlyA.removeAll { $0.function == fa.function }
+                        out.append(Move(from: phases[i].phase, to: phases[j].phase, a: fa, b: fb))
+                        break
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// Claims matched by id: those whose status differs, and how many agree.

@@ -43,12 +43,32 @@ public struct FunctionValue: Codable, Sendable, Equatable {
     public init(function: String, value: Double) { self.function = function; self.value = value }
 }
 
-/// Functions in A and B that fill the same FunctionRole under other names
+/// Why two names are taken for one function.
+public enum RenameKind: String, Codable, Sendable {
+    /// KernelNames' table gives both names to one FunctionRole.
+    case role
+    /// The same function as a compiler clone: ip_rcv_finish_core.constprop.0 vs ip_rcv_finish_core.
+    case compilerClone = "compiler-clone"
+}
+
+/// Functions in A and B that do the same work under other names
 /// (ip4_datagram_connect on 6.x, udp_connect and __ip4_datagram_connect on 7.3).
 public struct Rename: Codable, Sendable {
-    public var role: FunctionRole
+    public var kind: RenameKind
+    /// For `.role`.
+    public var role: FunctionRole?
     public var a: [FunctionValue]
     public var b: [FunctionValue]
+}
+
+/// A function that ran under another syscall in B than in A (on 6.1 TCP's
+/// FIN is sent from task_work after close(2) returned: no-syscall; later inside close).
+public struct Move: Codable, Sendable {
+    public var from: String
+    public var to: String
+    public var a: FunctionValue
+    /// Its name in B (a compiler clone's may differ).
+    public var b: FunctionValue
 }
 
 public struct CountChange: Codable, Sendable, Equatable {
@@ -91,6 +111,9 @@ public struct ProtocolDiff: Codable, Sendable {
     public var inA: Bool
     public var inB: Bool
     public var phases: [PhaseDiff]
+    /// Functions only in A under one syscall and only in B under another,
+    /// taken out of the phases' only-A and only-B lists.
+    public var moved: [Move]
 }
 
 /// A claim judged differently (or judged by one result only: nil status).

@@ -18,17 +18,18 @@ final class DiffHostTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     func testReal61To73() throws {
-        let a = Self.fixtures + "/compare-6.1.json", b = Self.fixtures + "/compare-7.3.json"
-        let text = try runCommand(Self.kpath, ["diff", a, b])
+        // Run where the files are: the header names them as given.
+        let a = "compare-6.1.json", b = "compare-7.3.json"
+        let text = try runCommand(Self.kpath, ["diff", a, b], directory: Self.fixtures)
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("renamed (udp-connect): ip4_datagram_connect"), text.stdout)
         XCTAssertLessThanOrEqual(text.lines.map(\.count).max() ?? 0, 100, "fits 100 columns")
-        let json = try runCommand(Self.kpath, ["diff", "--json", a, b])
+        let json = try runCommand(Self.kpath, ["diff", "--json", a, b], directory: Self.fixtures)
         XCTAssertEqual(json.status, 0, json.stderr)
         let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         XCTAssertEqual(obj?["kind"] as? String, "compare")
         let html = dir + "/diff.html"
-        let page = try runCommand(Self.kpath, ["diff", a, b, "--html", html])
+        let page = try runCommand(Self.kpath, ["diff", a, b, "--html", html], directory: Self.fixtures)
         XCTAssertEqual(page.status, 0, page.stderr)
         XCTAssertTrue(try String(contentsOfFile: html, encoding: .utf8).contains("<code>udp_connect</code>"))
     }
