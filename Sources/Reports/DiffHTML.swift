@@ -30,20 +30,24 @@ extension HTMLReport {
             return Section(id: p.proto.rawValue, title: name, body: "<p class=\"muted\">only \(p.inA ? "A" : "B") ran \(name)</p>")
         }
         let rows: [[Cell]] = p.phases.map { ph in
-            [.html("<a href=\"#\(esc(p.proto.rawValue))-\(esc(ph.phase))\">\(esc(ph.phase))</a>"),
-             .num("\(ph.a.distinct)"), .num(f2(ph.a.perDial)), .num("\(ph.b.distinct)"), .num(f2(ph.b.perDial)),
-             .num("\(ph.functions.onlyA.count)"), .num("\(ph.functions.onlyB.count)"),
-             .num("\(ph.functions.renamed.count)"), .num("\(ph.functions.changed.count)")]
+            // A link only where the phase has a table below.
+            let name: Cell = ph.functions.isEmpty ? Cell(ph.phase)
+                : .html("<a href=\"#\(esc(p.proto.rawValue))-\(esc(ph.phase))\">\(esc(ph.phase))</a>")
+            return [name, .num("\(ph.a.distinct)"), .num(f2(ph.a.perDial)), .num("\(ph.b.distinct)"), .num(f2(ph.b.perDial)),
+                    .num("\(ph.functions.onlyA.count)"), .num("\(ph.functions.onlyB.count)"),
+                    .num("\(ph.functions.renamed.count)"), .num("\(ph.functions.changed.count)"),
+                    .num("\(p.moved.filter { $0.from == ph.phase || $0.to == ph.phase }.count)")]
         }
-        var body = table(["syscall", "A funcs", "A calls/dial", "B funcs", "B calls/dial", "only A", "only B", "renamed", "changed"],
+        var body = table(["syscall", "A funcs", "A calls/dial", "B funcs", "B calls/dial", "only A", "only B", "renamed", "changed", "moved"],
                          rows, className: "narrow")
         if !p.moved.isEmpty {
-            body += "\n<h3>Moved to another syscall</h3>\n"
+            // A whole close path moving (6.1 -> later) is dozens of rows: folded unless short.
+            body += "\n<details\(p.moved.count <= 12 ? " open" : "")><summary>Moved to another syscall (\(p.moved.count))</summary>\n"
             body += table(["function", "A: syscall", "A", "B: syscall", "B"], p.moved.map { m in
                 let name = m.a.function == m.b.function ? "<code>\(esc(m.a.function))</code>"
                     : "<code>\(esc(m.a.function))</code> → <code>\(esc(m.b.function))</code>"
                 return [.html(name), Cell(m.from), .num(DiffReport.value(m.a.value, d.unit)), Cell(m.to), .num(DiffReport.value(m.b.value, d.unit))]
-            }, className: "narrow")
+            }, className: "narrow") + "\n</details>"
         }
         for ph in p.phases where !ph.functions.isEmpty {
             body += "\n<h3 id=\"\(esc(p.proto.rawValue))-\(esc(ph.phase))\">\(esc(name)) \(esc(ph.phase))</h3>\n"
@@ -64,7 +68,7 @@ extension HTMLReport {
         for x in f.onlyA { rows.append(["only A", .html("<code>\(esc(x.function))</code>"), .num(v(x.value)), .num("—")]) }
         for x in f.onlyB { rows.append(["only B", .html("<code>\(esc(x.function))</code>"), .num("—"), .num(v(x.value))]) }
         for c in f.changed {
-            rows.append([.init("changed " + DiffReport.change(c)), .html("<code>\(esc(c.function))</code>"), .num(v(c.a)), .num(v(c.b))])
+            rows.append([.init("changed " + DiffReport.change(c, unit)), .html("<code>\(esc(c.function))</code>"), .num(v(c.a)), .num(v(c.b))])
         }
         return table(["what", "function", "A", "B"], rows, className: "narrow")
     }

@@ -41,7 +41,7 @@ public enum DiffReport {
     }
 
     public static func noiseText(_ d: DiffResult) -> String {
-        let unit = d.unit == .perDial ? " per dial" : " calls"
+        let unit = d.unit == .perDial ? " per dial" : d.noise.absolute == 1 ? " call" : " calls"
         return "a count changed when A and B differ by more than \(cFormat("%g", d.noise.absolute))\(unit) and "
             + "\(Int((d.noise.relative * 100).rounded()))% of the larger"
     }
@@ -85,7 +85,7 @@ public enum DiffReport {
         if !f.changed.isEmpty {
             o += indent + "changed (\(f.changed.count)):\n"
             var rows = [[indent + "  FUNCTION", "A", "B", "CHANGE"]]
-            for c in f.changed { rows.append([indent + "  " + c.function, value(c.a, unit), value(c.b, unit), change(c)]) }
+            for c in f.changed { rows.append([indent + "  " + c.function, value(c.a, unit), value(c.b, unit), change(c, unit)]) }
             o += columns(rows)
         }
         return o
@@ -105,12 +105,11 @@ public enum DiffReport {
 
     static func value(_ v: Double, _ unit: DiffUnit) -> String { unit == .perDial ? f2(v) : fmt(v) }
 
-    /// "+1.00 (x2.0)", or "new"-free: both sides have the function.
-    static func change(_ c: CountChange) -> String {
+    /// "+1.00 (x2.00)" per dial, "+488 (x1.51)" in calls: B - A, and B / A.
+    static func change(_ c: CountChange, _ unit: DiffUnit) -> String {
         let d = c.b - c.a
-        let sign = d >= 0 ? "+" : "-"
         let ratio = c.a > 0 ? cFormat(" (x%.2f)", c.b / c.a) : ""
-        return sign + f2(abs(d)) + ratio
+        return (d >= 0 ? "+" : "-") + value(abs(d), unit) + ratio
     }
 
     static func status(_ s: ClaimStatus?) -> String {
