@@ -22,7 +22,7 @@ struct KPath: ParsableCommand {
         abstract: "See what the Linux kernel does beneath a socket call.",
         version: "kpath \(String(cString: kpath_version())) (commit \(String(cString: kpath_commit())))",
         subcommands: [CompareCommand.self, FunccountCommand.self, StacksCommand.self, TraceCommand.self,
-                      SyscallsCommand.self, DoctorCommand.self, TourCommand.self, EchoCommand.self,
+                      SyscallsCommand.self, DiffCommand.self, DoctorCommand.self, TourCommand.self, EchoCommand.self,
                       BPFIdsCommand.self])
 }
 
