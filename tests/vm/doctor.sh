@@ -12,13 +12,14 @@ t_doctor_text() {
 	rc=$?
 	cat /tmp/dr.out
 	[ $rc = 0 ] || { echo "exit $rc, want 0"; return 1; }
-	has /tmp/dr.out '^kprobes \(PMU\): +yes$' &&
-	has /tmp/dr.out "^kprobe\\.multi \\(tried\\): +$want_multi" &&
-	has /tmp/dr.out "^fentry \\(tried\\): +$want_fentry" &&
-	has /tmp/dr.out "^attach cookies: +$want_cookies" &&
-	has /tmp/dr.out '^tracepoint raw_syscalls:sys_enter: +yes$' &&
-	has /tmp/dr.out "^backend: +$want_backend \\(" &&
-	has /tmp/dr.out '^mode: +full$' &&
+	has_all /tmp/dr.out \
+		'^kprobes \(PMU\): +yes$' \
+		"^kprobe\\.multi \\(tried\\): +$want_multi" \
+		"^fentry \\(tried\\): +$want_fentry" \
+		"^attach cookies: +$want_cookies" \
+		'^tracepoint raw_syscalls:sys_enter: +yes$' \
+		"^backend: +$want_backend \\(" \
+		'^mode: +full$' &&
 	hasnt /tmp/dr.out 'Fatal error|Stack dump'
 }
 check "doctor: kprobe.multi $want_multi, fentry $want_fentry, cookies $want_cookies, backend $want_backend, exit 0" t_doctor_text
@@ -29,12 +30,13 @@ t_doctor_json() {
 	if [ $want_multi = yes ]; then m=true; else m=false; fi
 	if [ $want_fentry = yes ]; then fe=true; else fe=false; fi
 	if [ $want_cookies = yes ]; then hk=cookie; else hk=address; fi
-	has /tmp/dj.out '"mode" : "full"' &&
-	has /tmp/dj.out "\"backend\" : \"$want_backend\"" &&
-	has /tmp/dj.out "\"kprobe-multi\" : $m" &&
-	has /tmp/dj.out "\"fentry\" : $fe" &&
-	has /tmp/dj.out "\"hitKey\" : \"$hk\"" &&
-	has /tmp/dj.out '"kprobe" : true'
+	has_all /tmp/dj.out \
+		'"mode" : "full"' \
+		"\"backend\" : \"$want_backend\"" \
+		"\"kprobe-multi\" : $m" \
+		"\"fentry\" : $fe" \
+		"\"hitKey\" : \"$hk\"" \
+		'"kprobe" : true'
 }
 check "doctor --json: mode full, backends" t_doctor_json
 

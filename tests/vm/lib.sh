@@ -28,6 +28,12 @@ has() {
 	return 1
 }
 
+# has_all FILE REGEX...: every REGEX is in FILE (the first missing one is shown).
+has_all() {
+	_f=$1; shift
+	for _r in "$@"; do has "$_f" "$_r" || return 1; done
+}
+
 hasnt() {
 	if grep -Eq -- "$2" "$1"; then
 		echo "did not expect /$2/ in $1:"

@@ -5,9 +5,10 @@ sc_servers=$servers
 
 t_sc_udp_network() {
 	runs /tmp/sc1.out kpath syscalls -e network -- kpath echo client --proto udp --to 127.0.0.1:7021 &&
-	has /tmp/sc1.out '^socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = [0-9]+$' &&
-	has /tmp/sc1.out '^connect\([0-9]+, \{sa_family=AF_INET, sin_port=htons\(7021\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' &&
-	has /tmp/sc1.out '^setsockopt\([0-9]+, SOL_SOCKET, SO_RCVTIMEO, \{tv_sec=5, tv_usec=0\}, 16\) = 0$' &&
+	has_all /tmp/sc1.out \
+		'^socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = [0-9]+$' \
+		'^connect\([0-9]+, \{sa_family=AF_INET, sin_port=htons\(7021\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' \
+		'^setsockopt\([0-9]+, SOL_SOCKET, SO_RCVTIMEO, \{tv_sec=5, tv_usec=0\}, 16\) = 0$' &&
 	hasnt /tmp/sc1.out '^(read|write|close)\(' &&
 	has /tmp/sc1.out '^\+\+\+ exited with 0 \+\+\+$'
 }
@@ -15,11 +16,12 @@ check "syscalls -e network on a UDP dial: socket SOCK_DGRAM, connect to the port
 
 t_sc_tcp_socket_io() {
 	runs /tmp/sc2.out kpath syscalls -- kpath echo client --proto tcp --to 127.0.0.1:7022 --message hello &&
-	has /tmp/sc2.out '^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3$' &&
-	has /tmp/sc2.out '^connect\(3, \{sa_family=AF_INET, sin_port=htons\(7022\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' &&
-	has /tmp/sc2.out '^write\(3, "hello", 5\) += 5$' &&
-	has /tmp/sc2.out '^read\(3, "hello", [0-9]+\) += 5$' &&
-	has /tmp/sc2.out '^close\(3\) += 0$' &&
+	has_all /tmp/sc2.out \
+		'^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3$' \
+		'^connect\(3, \{sa_family=AF_INET, sin_port=htons\(7022\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' \
+		'^write\(3, "hello", 5\) += 5$' \
+		'^read\(3, "hello", [0-9]+\) += 5$' \
+		'^close\(3\) += 0$' &&
 	hasnt /tmp/sc2.out '^write\(1,'
 }
 check "syscalls (socket-io) on a TCP dial: SOCK_STREAM, connect, write/read \"hello\", close" t_sc_tcp_socket_io
