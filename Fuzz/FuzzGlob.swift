@@ -1,6 +1,6 @@
 // Function patterns. Input: line 1 a pattern, line 2 a name, line 3 (if any)
 // comma-separated arguments for splitPatterns.
-// - a glob's fast paths (literal, prefix*, *suffix) agree with fnmatch(3);
+// - a glob's fast paths (literal, prefix*, *suffix) agree with fnmatch(3), by String and by bytes;
 // - a glob without metacharacters matches only itself;
 // - a regex compiles or fails with a one-line error; one without
 //   metacharacters matches exactly the names that contain it (grep -E);
@@ -25,6 +25,9 @@ public func fuzzGlob(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let glob = GlobPattern(pattern)
     check(glob.matches(name) == (fnmatch(pattern, name, 0) == 0),
           "glob \(pattern.debugDescription) vs fnmatch on \(name.debugDescription): \(glob.matches(name))")
+    // funccount matches the bytes of available_filter_functions lines the same way.
+    check(glob.matches(utf8: ArraySlice(name.utf8)) == glob.matches(name),
+          "glob \(pattern.debugDescription) by bytes vs by String on \(name.debugDescription)")
     if !pattern.utf8.contains(where: { "*?[\\".utf8.contains($0) }) { // bytes: "*" may carry a combining mark
         check(glob.isLiteral, "\(pattern.debugDescription) has no metacharacter, so it is literal")
         check(glob.matches(name) == (name == pattern), "literal \(pattern.debugDescription) on \(name.debugDescription)")

@@ -180,20 +180,22 @@ public struct GlobPattern: FunctionMatcher, Sendable {
     public var isLiteral: Bool { if case .literal = shape { return true } else { return false } }
 
     public func matches(_ name: String) -> Bool {
-        switch shape {
-        case .literal: return name.utf8.elementsEqual(pattern.utf8) // bytes: == would equate é and e+◌́
-        case .prefix(let p): return name.utf8.starts(with: p.utf8)
-        case .suffix(let x): return name.utf8.reversed().starts(with: x.utf8.reversed())
-        case .general: return fnmatch(pattern, name, 0) == 0
-        }
+        if case .general = shape { return fnmatch(pattern, name, 0) == 0 }
+        return matchesShape(name.utf8)
     }
 
     public func matches(utf8 name: ArraySlice<UInt8>) -> Bool {
+        if case .general = shape { return fnmatch(pattern, String(decoding: name, as: UTF8.self), 0) == 0 }
+        return matchesShape(name)
+    }
+
+    /// The literal, prefix and suffix shapes, by bytes (== on Strings would equate é and e+◌́).
+    private func matchesShape<Name: BidirectionalCollection>(_ name: Name) -> Bool where Name.Element == UInt8 {
         switch shape {
         case .literal: return name.elementsEqual(pattern.utf8)
         case .prefix(let p): return name.starts(with: p.utf8)
         case .suffix(let x): return name.reversed().starts(with: x.utf8.reversed())
-        case .general: return matches(String(decoding: name, as: UTF8.self))
+        case .general: return false // matched by fnmatch in the callers
         }
     }
 }

@@ -41,12 +41,10 @@ struct FunccountCommand: ParsableCommand {
         if patterns.isEmpty { throw ValidationError("give at least one function pattern, e.g. 'tcp_*'") }
         if let i = interval, !(i > 0) { throw ValidationError("-i/--interval must be a positive number of seconds, got \(i)") }
         // A bad pattern or regex is a mistake in the command line: say so before looking at the kernel.
-        do { _ = try FunctionPatterns.parse(patterns, regex: regexp) } catch { throw ValidationError("\(error)") }
-        if regexp {
-            for p in splitPatterns(patterns) {
-                do { _ = try RegexPattern(p) } catch { throw ValidationError("\(error)") }
-            }
-        }
+        do {
+            let parsed = try FunctionPatterns.parse(patterns, regex: regexp)
+            if regexp { for p in parsed { _ = try RegexPattern(p) } }
+        } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
