@@ -1,5 +1,6 @@
 import FoundationEssentials
 import KernelInfo
+import Probes
 import Sessions
 
 // The `kpath compare --html` page: its facts, notice and sections.
@@ -16,12 +17,12 @@ extension HTMLReport {
 
     /// Kernel, backend, mode, dials, side, command line, date, duration.
     public static func compareFacts(_ r: CompareResult, generated: Date = Date()) -> [(String, String)] {
-        var f: [(String, String)] = [("kernel", r.kernel), ("backend", r.backend),
+        var f: [(String, String)] = [("kernel", r.kernel), ("backend", r.backend.rawValue),
                                      ("mode", r.mode == .functions ? "functions (probes on kernel functions)" : "tracepoints only (degraded)")]
         if r.mode == .functions, let run = r.runs.first {
             f.append(("functions", "\(run.functionsAttached) attached (\(r.patterns.joined(separator: ","))), \(run.functionsSkipped) skipped"))
         }
-        f += [("dials", "\(r.dials) per protocol, \(r.side) side"), ("command", r.command),
+        f += [("dials", "\(r.dials) per protocol, \(r.side.rawValue) side"), ("command", r.command),
               ("date", isoDate(generated)), ("took", cFormat("%.1f s", r.seconds))]
         return f
     }
@@ -78,16 +79,15 @@ extension HTMLReport {
         }
     }
 
-    static let phaseOrder = ["socket", "connect", "write", "read", "close", "other", "no-syscall"]
 
     static func perSyscallSection(_ r: CompareResult) -> Section {
         let fm = r.mode == .functions
         let tcp = r.run(.tcp), udp = r.run(.udp)
         var rows: [[Cell]] = []
-        for ph in phaseOrder {
+        for ph in CompareReport.clientPhases {
             let t = CompareReport.phases(tcp, r.mode).first { $0.phase == ph }, u = CompareReport.phases(udp, r.mode).first { $0.phase == ph }
             if (t?.distinct ?? 0) == 0 && (u?.distinct ?? 0) == 0 { continue }
-            rows.append([.html("<code>\(esc(ph))</code>"), .num("\(t?.distinct ?? 0)"), .num(f2(t?.callsPerDial ?? 0)),
+            rows.append([.html("<code>\(esc(ph.description))</code>"), .num("\(t?.distinct ?? 0)"), .num(f2(t?.callsPerDial ?? 0)),
                          .num("\(u?.distinct ?? 0)"), .num(f2(u?.callsPerDial ?? 0))])
         }
         let unit = fm ? "calls/dial" : "stack hits/dial"
@@ -119,7 +119,7 @@ extension HTMLReport {
             for run in [r.run(.tcp), r.run(.udp)].compactMap({ $0 }) {
                 for ph in run.phases {
                     guard let h = ph.functions.first(where: { $0.function == f }) else { continue }
-                    rows.append([.html("<code>\(esc(f))</code>"), Cell(run.proto.rawValue), Cell(ph.phase), .num(f2(h.perDial)), .num("\(h.inInterrupt)")])
+                    rows.append([.html("<code>\(esc(f))</code>"), Cell(run.proto.rawValue), Cell(ph.phase.description), .num(f2(h.perDial)), .num("\(h.inInterrupt)")])
                 }
             }
         }
@@ -130,12 +130,12 @@ extension HTMLReport {
 
     static func onlyInSection(_ r: CompareResult) -> Section {
         var rows: [[Cell]] = []
-        for ph in ["connect", "write", "read"] {
+        for ph in CompareReport.pathPhases {
             let t = CompareReport.phases(r.run(.tcp), r.mode).first { $0.phase == ph }?.functions ?? []
             let u = CompareReport.phases(r.run(.udp), r.mode).first { $0.phase == ph }?.functions ?? []
             if t.isEmpty && u.isEmpty { continue }
             let tn = Set(t.map(\.function)), un = Set(u.map(\.function))
-            rows.append([.html("<code>\(esc(ph))(2)</code>"), .html(fnList(t.filter { !un.contains($0.function) })),
+            rows.append([.html("<code>\(esc(ph.description))(2)</code>"), .html(fnList(t.filter { !un.contains($0.function) })),
                          .html(fnList(u.filter { !tn.contains($0.function) })), .html(fnList(t.filter { un.contains($0.function) }))])
         }
         return Section(id: "only-in", title: "Functions only in TCP, only in UDP, in both",
@@ -159,9 +159,9 @@ extension HTMLReport {
             body += "<div class=\"timeline\">" + sequenceDiagram(run) + "</div>\n"
             let rows = dial1.map { p -> [Cell] in
                 let route = oneHost != nil ? "\(port(p.source)) → \(port(p.destination))" : "\(p.source) → \(p.destination)"
-                return [.num(cFormat("%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase))</code>"), Cell(route),
+                return [.num(cFormat("%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase.description))</code>"), Cell(route),
                         .html("<strong>\(esc(p.flags))</strong>"), .num("\(p.length)"),
-                        .html(esc(p.sender) + (p.inInterrupt ? " <span class=\"muted\">(softirq on \(esc(p.task))'s stack)</span>" : ""))]
+                        .html(esc(p.sender.description) + (p.inInterrupt ? " <span class=\"muted\">(softirq on \(esc(p.task))'s stack)</span>" : ""))]
             }
             body += "<div>" + table(["ms", "client syscall", oneHost != nil ? "ports" : "from → to", "flags", "len", "sent by"], rows, className: "pkts") + "</div>\n</div>\n"
         }
@@ -174,11 +174,12 @@ extension HTMLReport {
     static func port(_ addr: String) -> String { addr.lastIndex(of: ":").map { String(addr[addr.index(after: $0)...]) } ?? addr }
 
     /// `connect()`, or the words for packets outside the five syscalls.
-    static func phaseLabel(_ phase: String) -> String {
-        switch phase {
-        case "other": return "other syscall"
-        case "no-syscall", "between syscalls": return "between syscalls"
-        default: return phase.contains(" ") ? phase : "\(phase)()"
+    static func phaseLabel(_ moment: PacketMoment) -> String {
+        switch moment {
+        case .during(.other): return "other syscall"
+        case .during(.none), .betweenSyscalls: return "between syscalls"
+        case .during(let p): return "\(p)()"
+        case .afterClose: return moment.description
         }
     }
 
@@ -206,8 +207,8 @@ extension HTMLReport {
             band += 1
             i = j + 1
         }
-        let cport = packets.first { $0.sender == "client" }?.source ?? "client"
-        let sport = packets.first { $0.sender == "server" }?.source ?? ":\(run.serverPort)"
+        let cport = packets.first { $0.sender == .client }?.source ?? "client"
+        let sport = packets.first { $0.sender == .server }?.source ?? ":\(run.serverPort)"
         s += "<text class=\"lane-name\" x=\"\(Int(client))\" y=\"20\" text-anchor=\"middle\">client</text>"
         s += "<text class=\"lane-port\" x=\"\(Int(client))\" y=\"36\" text-anchor=\"middle\">\(esc(cport))</text>"
         s += "<text class=\"lane-name\" x=\"\(Int(server))\" y=\"20\" text-anchor=\"middle\">server</text>"
@@ -220,7 +221,7 @@ extension HTMLReport {
         let left = client, right = server
         for (k, pk) in packets.enumerated() {
             let y = top + k * row + 20
-            let fromClient = pk.sender == "client"
+            let fromClient = pk.sender == .client
             let (x1, x2) = fromClient ? (left + 2, right - 2) : (right - 2, left + 2)
             let cls = fromClient ? "client" : "server"
             let flags = pk.flags == "-" || pk.flags.isEmpty ? p.uppercased() : pk.flags
@@ -248,7 +249,7 @@ extension HTMLReport {
                 body += "<figure class=\"flame\">" + inlineSVG(FlameGraph.svg(folded: folded, title: title), id: "flame-\(run.proto.rawValue)") + "</figure>\n"
             }
         }
-        let targets = Set(r.runs.flatMap { $0.stacks.filter { $0.role == "client" }.map(\.target) }).sorted()
+        let targets = Set(r.runs.flatMap { $0.stacks.filter { $0.role == .client }.map(\.target) }).sorted()
         return Section(id: "flame", title: "Flame graphs of TCP's and UDP's dial",
                        intro: "The client's kernel stacks taken at \(targets.joined(separator: ", ")): the syscall at the bottom, the probe point on top, width = hits. Hover a frame for its count.",
                        body: body)
@@ -257,7 +258,7 @@ extension HTMLReport {
     /// The client's stacks of one run, folded: the syscall it ran under
     /// (`connect(2)`) at the root, then the frames outermost first.
     public static func dialFolded(_ run: ProtocolRun) -> FoldedStacks {
-        FoldedStacks(lines: run.stacks.filter { $0.role == "client" }.map { s in
+        FoldedStacks(lines: run.stacks.filter { $0.role == .client }.map { s in
             let frames = s.functions.isEmpty ? s.frames.map(StackFrames.name) : s.functions
             return FoldedStacks.Line(frames: [FoldedStacks.clean("\(s.phase)(2)")] + frames.reversed().map(FoldedStacks.clean), count: s.count)
         })
@@ -291,15 +292,15 @@ extension HTMLReport {
     static func stacksSection(_ r: CompareResult) -> Section {
         let tcp = r.run(.tcp), udp = r.run(.udp)
         var picks: [(String, StackSample)] = []
-        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
+        if let s = tcp?.stacks.first(where: { $0.phase == .connect && $0.role == .client && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
             picks.append(("TCP connect: the first transmit's kernel stack (at \(s.target))", s))
-        } else if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" }) {
+        } else if let s = tcp?.stacks.first(where: { $0.phase == .connect && $0.role == .client }) {
             picks.append(("TCP connect: a kernel stack at \(s.target)", s))
         }
-        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
+        if let s = udp?.stacks.first(where: { $0.phase == .connect && $0.role == .client && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
            let fn = FunctionRole.udpConnect.found(in: s.functions, on: KernelLine(release: r.kernel)) {
             picks.append(("UDP connect: \(fn)'s kernel stack", s))
-        } else if let s = udp?.stacks.first(where: { $0.phase == "write" && $0.role == "client" }) {
+        } else if let s = udp?.stacks.first(where: { $0.phase == .send && $0.role == .client }) {
             picks.append(("UDP write: the datagram's kernel stack (at \(s.target); UDP's connect sends nothing)", s))
         }
         var body = "<div class=\"cols\">\n"

@@ -1,5 +1,6 @@
 import KernelInfo
 import FoundationEssentials
+import Probes
 import Sessions
 
 /// `kpath compare` as text: the article's tables and claims, side by side.
@@ -29,16 +30,16 @@ public enum CompareReport {
         // Tracepoint mode counts stack appearances, not calls: the column says so.
         let unit = r.mode == .functions ? "calls/dial" : "stack hits/dial"
         o += pad("SYSCALL", 20) + lpad("TCP funcs", 10) + lpad(unit, 16) + "   " + lpad("UDP funcs", 10) + lpad(unit, 16) + "\n"
-        for ph in ["socket", "connect", "write", "read", "close", "other", "no-syscall"] {
+        for ph in clientPhases {
             let t = phases(tcp, r.mode).first { $0.phase == ph }, u = phases(udp, r.mode).first { $0.phase == ph }
             if (t?.distinct ?? 0) == 0 && (u?.distinct ?? 0) == 0 { continue }
-            o += pad(ph, 20) + lpad("\(t?.distinct ?? 0)", 10) + lpad(f2(t?.callsPerDial ?? 0), 16) + "   "
+            o += pad(ph.description, 20) + lpad("\(t?.distinct ?? 0)", 10) + lpad(f2(t?.callsPerDial ?? 0), 16) + "   "
                 + lpad("\(u?.distinct ?? 0)", 10) + lpad(f2(u?.callsPerDial ?? 0), 16) + "\n"
         }
 
         // (c) only in TCP / only in UDP / both, for connect
         if let tcp, let udp {
-            for ph in ["connect", "write", "read"] {
+            for ph in pathPhases {
                 let t = phases(tcp, r.mode).first { $0.phase == ph }?.functions ?? []
                 let u = phases(udp, r.mode).first { $0.phase == ph }?.functions ?? []
                 if t.isEmpty && u.isEmpty { continue }
@@ -58,18 +59,18 @@ public enum CompareReport {
                 for run in [tcp, udp].compactMap({ $0 }) {
                     for ph in run.phases {
                         guard let h = ph.functions.first(where: { $0.function == f }) else { continue }
-                        o += pad(f, 26) + pad(run.proto.rawValue, 6) + pad(ph.phase, 12) + lpad(f2(h.perDial), 9) + lpad("\(h.inInterrupt)", 8) + "\n"
+                        o += pad(f, 26) + pad(run.proto.rawValue, 6) + pad(ph.phase.description, 12) + lpad(f2(h.perDial), 9) + lpad("\(h.inInterrupt)", 8) + "\n"
                     }
                 }
             }
         }
 
         // (d) stacks
-        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
+        if let s = tcp?.stacks.first(where: { $0.phase == .connect && $0.role == .client && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
             o += section("TCP connect: the first transmit's kernel stack (at \(s.target))")
             o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
         }
-        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
+        if let s = udp?.stacks.first(where: { $0.phase == .connect && $0.role == .client && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
            let fn = FunctionRole.udpConnect.found(in: s.functions, on: KernelLine(release: r.kernel)) {
             o += section("UDP connect: \(fn)'s kernel stack")
             o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
@@ -81,7 +82,7 @@ public enum CompareReport {
             var rows = [["ms", "client syscall", "from", "to", "flags", "len", "sent by"]]
             for p in run.packets.filter({ $0.dial == 1 }) {
                 let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
-                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase, p.source, p.destination, p.flags, "\(p.length)", by])
+                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase.description, p.source, p.destination, p.flags, "\(p.length)", by])
             }
             o += columns(rows)
         }
@@ -109,6 +110,11 @@ public enum CompareReport {
     /// The functions the article names (and their current kernel names).
     static let keyFunctions = ["tcp_v4_connect", "tcp_connect", "__tcp_transmit_skb", "tcp_transmit_skb", "ip4_datagram_connect", "udp_connect",
                                "udp_sendmsg", "ip_send_skb", "udp_recvmsg", "__skb_recv_udp", "tcp_sendmsg", "tcp_recvmsg", "tcp_close", "udp_destroy_sock"]
+
+    /// A client's phases in the order the tables list them.
+    static let clientPhases: [Phase] = [.socket, .connect, .send, .recv, .close, .other, .none]
+    /// The phases whose functions are set side by side (only in TCP, only in UDP, both).
+    static let pathPhases: [Phase] = [.connect, .send, .recv]
 
     static func phases(_ run: ProtocolRun?, _ mode: CompareMode) -> [PhaseFunctions] {
         guard let run else { return [] }

@@ -10,7 +10,7 @@ import Workload
 /// records), releases them, makes N dials, and reads everything back into a
 /// CompareResult; then judges the article's claims from those values.
 public final class CompareSession {
-    public enum Side: String, CaseIterable, Sendable { case client, server, both }
+    public enum Side: String, CaseIterable, Codable, Sendable { case client, server, both }
 
     public struct Options {
         public var protocols: [Proto] = [.tcp, .udp]
@@ -114,8 +114,8 @@ public final class CompareSession {
         let tcp = runs.first { $0.proto == .tcp }, udp = runs.first { $0.proto == .udp }
         let claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
                                                                              kernel: KernelLine(release: features.release), calls: calls) : []
-        return CompareResult(kernel: features.release, backend: backend.rawValue, mode: mode, modeReason: modeReason,
-                             dials: options.count, side: options.side.rawValue, patterns: splitPatterns(options.patterns),
+        return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
+                             dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)
     }
 
@@ -168,7 +168,7 @@ public final class CompareSession {
                     if calls > 0 { fh.append(FunctionHits(function: f, calls: calls, perDial: Double(calls) / Double(options.count), inInterrupt: irq)) }
                 }
                 fh.sort { ($0.calls, $1.function) > ($1.calls, $0.function) }
-                phases.append(PhaseFunctions(phase: phase.description, functions: fh))
+                phases.append(PhaseFunctions(phase: phase, functions: fh))
             }
         }
 
@@ -189,7 +189,7 @@ public final class CompareSession {
     /// server's), never by the task that happened to be running; and to a
     /// client syscall by time (PacketPlacement).
     func attribute(_ pkts: [Packet], serverPort: UInt16, clientPID: Int32, serverPID: Int32, start: UInt64, recorder: PacketRecorder,
-                   clientSyscalls: [(enter: UInt64, exit: UInt64, phase: String)]) -> [DialPacket] {
+                   clientSyscalls: [PacketPlacement.Call]) -> [DialPacket] {
         var dialOfPort: [UInt16: Int] = [:]
         var out: [DialPacket] = []
         let placement = PacketPlacement(clientSyscalls: clientSyscalls)
@@ -199,9 +199,9 @@ public final class CompareSession {
             let dial = dialOfPort[clientPort] ?? { let d = dialOfPort.count + 1; dialOfPort[clientPort] = d; return d }()
             let task = p.tgid == UInt32(clientPID) ? "client" : p.tgid == UInt32(serverPID) ? "server" : p.comm
             let (during, lateDuring) = placement.place(ns: p.ns, dial: dial,
-                                                       clientTaskPhase: p.tgid == UInt32(clientPID) ? p.phase.description : nil)
+                                                       clientTaskPhase: p.tgid == UInt32(clientPID) ? p.phase : nil)
             out.append(DialPacket(dial: dial, phase: during, duringDial: lateDuring?.dial, duringPhase: lateDuring?.phase,
-                                  sender: fromServer ? "server" : "client", task: task,
+                                  sender: fromServer ? .server : .client, task: task,
                                   inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
                                   stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : []))
@@ -211,15 +211,15 @@ public final class CompareSession {
 
     /// Tracepoint mode: the functions on the client's stacks, per phase.
     func functionsOnStacks(_ stacks: [StackSample]) -> [PhaseFunctions] {
-        var byPhase: [String: [String: UInt64]] = [:]
-        for s in stacks where s.role == "client" {
+        var byPhase: [Phase: [String: UInt64]] = [:]
+        for s in stacks where s.role == .client {
             for f in Set(s.functions) { byPhase[s.phase, default: [:]][f, default: 0] += s.count }
         }
         return Phase.allCases.map { ph in
-            let fns = (byPhase[ph.description] ?? [:]).map {
+            let fns = (byPhase[ph] ?? [:]).map {
                 FunctionHits(function: $0.key, calls: $0.value, perDial: Double($0.value) / Double(options.count), inInterrupt: 0)
             }.sorted { ($0.calls, $1.function) > ($1.calls, $0.function) }
-            return PhaseFunctions(phase: ph.description, functions: fns)
+            return PhaseFunctions(phase: ph, functions: fns)
         }
     }
 
