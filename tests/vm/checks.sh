@@ -5,6 +5,9 @@
 . /tests/lib.sh
 sections=${*:-"doctor funccount syscalls stacks compare tour cleanup load"}
 for s in $sections; do
+	t_section=$(date +%s)
 	. "/tests/$s.sh"
+	# a section's own time, checks and the work between them (kernels differ by minutes)
+	echo "     section $s: $(($(date +%s) - t_section)) s"
 done
 summary
