@@ -202,6 +202,8 @@ public enum WorkloadError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .malformedAddress(text, reason):
+            // A Unix path's reason carries its own "(want a socket path ...)".
+            if reason.hasSuffix(")") { return "malformed address \(quotedText(text)): \(reason)" }
             return "malformed address \(quotedText(text)): \(reason) (want HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000)"
         case let .invalidPort(port, address):
             return "invalid port \(quotedText(port)) in \(quotedText(address)) (want a number, 1-65535)"
@@ -375,7 +377,7 @@ func resolve(_ address: EchoAddress, proto: EchoProto, passive: Bool) throws -> 
         guard proto.isUnix else { throw WorkloadError.malformedAddress(path, reason: "a socket path is for unix or unixgram, not \(proto)") }
         return SocketAddress(unixPath: path)
     }
-    if proto.isUnix { throw WorkloadError.malformedAddress(address.description, reason: "unix and unixgram take a socket path, e.g. /tmp/echo.sock or @name") }
+    if proto.isUnix { throw WorkloadError.malformedAddress(address.description, reason: "unix and unixgram take a socket path (e.g. /tmp/echo.sock or @name)") }
     var hints = addrinfo()
     hints.ai_family = proto.family
     hints.ai_socktype = proto.socketType

@@ -117,7 +117,7 @@ public struct EchoClient: Sendable {
         if !(timeout > 0) || timeout.isNaN { throw WorkloadError.invalidTimeout(timeout) }
         if proto.isUnix != (target.path != nil) {
             throw WorkloadError.malformedAddress(target.description, reason: proto.isUnix
-                ? "unix and unixgram take a socket path, e.g. /tmp/echo.sock or @name" : "\(proto) takes HOST:PORT")
+                ? "unix and unixgram take a socket path (e.g. /tmp/echo.sock or @name)" : "\(proto) takes HOST:PORT")
         }
         if !proto.isUnix, target.port == 0 { throw WorkloadError.portOutOfRange("0", lowest: 1) }
     }
