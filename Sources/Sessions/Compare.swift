@@ -24,6 +24,15 @@ public final class CompareSession {
 
     public static let defaultPatterns = ["tcp_*", "udp_*", "ip_*", "ip4_*", "inet_*", "sock_*", "__sys_*"]
 
+    /// The default patterns and what the compared protocols add: IPv6's own
+    /// layer (ip6_*, inet6_*, udpv6_*), Unix sockets' unix_*.
+    public static func defaultPatterns(for protocols: [Proto]) -> [String] {
+        var p = defaultPatterns
+        if protocols.contains(where: \.isIPv6) { p += ["ip6_*", "inet6_*", "udpv6_*"] }
+        if protocols.contains(where: \.isUnix) { p += ["unix_*"] }
+        return p
+    }
+
     /// Where stacks are taken when functions can be probed: the article's
     /// points, by role; each role's first name this kernel has.
     static let stackRoles: [FunctionRole] = [.tcpTransmit, .udpConnect, .udpSendSkb, .udpDequeue]

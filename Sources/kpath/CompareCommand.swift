@@ -24,7 +24,7 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Dials per protocol.")
     var count: Int = 10
 
-    @Option(help: "Function patterns to count (comma-separated globs).")
+    @Option(help: "Function patterns to count (comma-separated globs); by default ip6_*, inet6_*, udpv6_* are added for tcp6/udp6 and unix_* for unix/unixgram.")
     var functions: String = CompareSession.defaultPatterns.joined(separator: ",")
 
     @Option(help: "Whose kernel work to count: client, server or both.")
@@ -57,7 +57,9 @@ struct CompareCommand: ParsableCommand {
             var o = CompareSession.Options()
             o.protocols = protocols.map { Proto(rawValue: $0.lowercased())! }
             o.count = count
-            o.patterns = [functions]
+            // Left at the default, the patterns grow with the protocols (ip6_*, unix_*...).
+            o.patterns = functions == CompareSession.defaultPatterns.joined(separator: ",")
+                ? [CompareSession.defaultPatterns(for: o.protocols).joined(separator: ",")] : [functions]
             o.side = CompareSession.Side(rawValue: side)!
             o.backend = try parseBackend(output.backend)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
