@@ -113,7 +113,7 @@ final class BadInputTests: XCTestCase {
             Case(args: ["compare", "--count", "1", "--functions", "nosuch_kpath_fn*", "--html", dir + "/r.html"], expect: ["no traceable kernel function matches \"nosuch_kpath_fn*\""], status: 1, output: dir + "/r.html"),
             Case(args: ["compare", "--backend", "kprobe"], expect: ["backend kprobe is not available here"], status: 1, needsNoKprobes: true),
             // echo (the workload)
-            Case(args: ["echo", "client"], expect: ["missing expected argument '--to <host:port>'", "kpath echo client --help"], status: 64),
+            Case(args: ["echo", "client"], expect: ["missing expected argument '--to <address>'", "kpath echo client --help"], status: 64),
             Case(args: ["echo", "client", "--to", "localhost"], expect: ["malformed address \"localhost\": missing port", "HOST:PORT"], status: 1),
             Case(args: ["echo", "client", "--to", "::1:80"], expect: ["malformed address \"::1:80\"", "needs brackets"], status: 1),
             Case(args: ["echo", "client", "--to", "127.0.0.1:http"], expect: ["invalid port \"http\"", "1-65535"], status: 1),
