@@ -156,9 +156,9 @@ public final class CompareSession {
         try tracker.track(pid: client.pid, role: .client, fromExec: true)
         try counter?.reset()
         packets.drain(); packets.clear()
-        // A Unix run has no port to filter on: every packet is read, and only
-        // those the client's or server's own tasks sent are kept (there should be none).
-        try packets.setPort(port)
+        // A Unix run has no port to filter on: the packets sent while a tracked
+        // task runs are read, and only the client's or server's are kept (there should be none).
+        try packets.setPort(port, trackedOnly: proto.isUnix)
         let pktStart = monotonicNs()
 
         try server.release()
