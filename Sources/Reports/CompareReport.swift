@@ -105,6 +105,10 @@ public enum CompareReport {
             o += "[\(mark)] \(c.id): \(c.title)\n"
             o += "           \(c.evidence)\n"
         }
+        if r.claims.isEmpty {
+            // e.g. compare udp udp6: the article's claims need tcp and udp; unix and tcp6 have their own.
+            return o + "no claim is judged for \(r.runs.map(\.proto.rawValue).joined(separator: ", ")): the article's need tcp and udp; unix and tcp6 have their own (docs/compare.md)\n"
+        }
         let held = r.claims.filter { $0.status == .held }.count
         o += "\n\(held) of \(r.claims.count) claims held"
         let unknown = r.claims.filter { $0.status == .unknown }.count
@@ -184,7 +188,9 @@ public enum CompareReport {
     static func listLine(_ label: String, _ fns: [FunctionHits]) -> String {
         let items = fns.prefix(14).map { "\($0.function) \(f2($0.perDial))" }.joined(separator: ", ")
         let more = fns.count > 14 ? ", … (+\(fns.count - 14))" : ""
-        return "  \(pad(label + " (\(fns.count))", 15)) \(items)\(more)\n"
+        // "only UNIXGRAM (12)" is wider than the usual 15 columns: one space still follows.
+        let head = label + " (\(fns.count))"
+        return "  \(pad(head, max(15, head.count))) \(items)\(more)\n"
     }
 
     static func section(_ title: String) -> String { "\n== \(title) ==\n" }

@@ -78,9 +78,19 @@ public final class EchoServer: @unchecked Sendable {
         }
         if setSocketTimeout(fd, SO_SNDTIMEO, seconds: writeTimeout) != 0 { throw fail(errno) }
         if address.withSockaddr({ bind(fd, $0, $1) }) != 0 { throw fail(errno) }
-        if proto.isStream, Glibc.listen(fd, SOMAXCONN) != 0 { throw fail(errno) }
+        // From here a Unix path is ours: a failure removes the socket file bind made.
+        let boundPath = proto.isUnix && !listen.isAbstract ? listen.path : nil
+        if proto.isStream, Glibc.listen(fd, SOMAXCONN) != 0 {
+            let code = errno
+            if let boundPath { unlink(boundPath) }
+            throw fail(code)
+        }
         var bound = SocketAddress()
-        if bound.withMutableSockaddr({ getsockname(fd, $0, $1) }) != 0 { throw fail(errno) }
+        if bound.withMutableSockaddr({ getsockname(fd, $0, $1) }) != 0 {
+            let code = errno
+            if let boundPath { unlink(boundPath) }
+            throw fail(code)
+        }
         self.fd = fd
         self.localAddress = bound.echoAddress
     }
