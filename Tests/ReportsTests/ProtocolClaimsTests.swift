@@ -77,4 +77,21 @@ final class ProtocolClaimsTests: XCTestCase {
         XCTAssertTrue(text.contains("== Claims =="), text)
         XCTAssertTrue(text.contains("2 of 2 claims held"), text)
     }
+
+    /// The HTML page: a column pair per protocol, only-in per protocol, "no packets" for Unix.
+    func testHTMLHasAColumnPairPerProtocol() {
+        let runs = [run(.tcp, connect: ["__sys_connect", "tcp_v4_connect"]), run(.tcp6, connect: ["__sys_connect", "tcp_v6_connect"]),
+                    run(.unix, connect: ["__sys_connect", "unix_stream_connect"])]
+        let r = CompareResult(kernel: "6.12.0", backend: .kprobeMulti, mode: .functions, modeReason: nil, dials: 5, side: .client,
+                              patterns: ["tcp_*"], command: "kpath compare tcp tcp6 unix", seconds: 1, runs: runs,
+                              claims: ProtocolClaims.judge(runs: runs, mode: .functions))
+        let html = HTMLReport.compare(r)
+        for header in ["TCP functions", "TCP6 functions", "UNIX functions", "only TCP6", "only UNIX", "all (TCP"] {
+            XCTAssertTrue(html.contains(header), header)
+        }
+        XCTAssertTrue(html.contains("Functions only in TCP, only in TCP6, only in UNIX, in all"))
+        XCTAssertTrue(html.contains("UNIX: no packets"))
+        XCTAssertTrue(html.contains("unix-connect-no-packet") && html.contains("tcp6-connect-path"))
+        XCTAssertFalse(html.contains("The article's claims") || html.contains("The article&#39;s claims") || html.contains("The article&#x27;s claims"))
+    }
 }
