@@ -3,7 +3,14 @@ import Probes
 /// The plain values a compare run produces: what the reports render and the
 /// JSON carries (schema in docs/compare-json.md).
 public enum Proto: String, Codable, CaseIterable, Sendable {
-    case tcp, udp
+    case tcp, udp, tcp6, udp6, unix, unixgram
+
+    /// A Unix socket: no port, no packet, no network device.
+    public var isUnix: Bool { self == .unix || self == .unixgram }
+    public var isIPv6: Bool { self == .tcp6 || self == .udp6 }
+    public var isStream: Bool { self == .tcp || self == .tcp6 || self == .unix }
+    /// As the reports name it: "TCP", "UDP", "TCP6", "UNIX", "UNIXGRAM".
+    public var title: String { rawValue.uppercased() }
 }
 
 /// How the run saw the kernel: function probes, or tracepoints only.

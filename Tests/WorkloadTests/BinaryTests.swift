@@ -61,7 +61,9 @@ final class BinaryTests: XCTestCase {
         for proto in EchoProto.allCases {
             let server = try RunningServer(proto)
             defer { server.stop() }
-            let result = try runKpath(["echo", "client", "--proto", "\(proto)", "--to", "localhost:\(server.address.port)",
+            // localhost for the article's pair; ::1 and Unix sockets by their address.
+            let to = proto == .tcp || proto == .udp ? "localhost:\(server.address.port)" : "\(server.address)"
+            let result = try runKpath(["echo", "client", "--proto", "\(proto)", "--to", to,
                                        "--count", "2", "--message", "hi"])
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertEqual(result.stdoutLines, Array(repeating: ["packet-written: bytes=2",
