@@ -13,6 +13,7 @@ struct CompareCommand: ParsableCommand {
         Examples:
           sudo kpath compare tcp udp
           sudo kpath compare tcp udp --count 20 --json > compare.json
+          sudo kpath compare tcp udp --save today.json
           sudo kpath compare tcp udp --functions 'tcp_*,udp_*' --side both
           sudo kpath compare tcp unix
           sudo kpath compare tcp tcp6 udp udp6
@@ -32,7 +33,11 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var output: CompareRunOptions
 
+    @Option(help: "Also write the run as JSON to FILE (the --json document), to compare later with `kpath diff`.")
+    var save: String?
+
     func validate() throws {
+        if let save { try checkWritable(save) }
         let names = Proto.allCases.map(\.rawValue).joined(separator: ", ")
         for p in protocols where Proto(rawValue: p.lowercased()) == nil {
             throw ValidationError("unknown protocol \"\(p)\": kpath compares two or more of \(names) (e.g. `kpath compare tcp udp`)")
@@ -79,6 +84,10 @@ struct CompareCommand: ParsableCommand {
             if let html = output.html {
                 try writeAtomically(html, HTMLReport.compare(result))
                 eprint("kpath: wrote \(html)")
+            }
+            if let save {
+                try writeAtomically(save, try JSONReport.encode(result) + "\n")
+                eprint("kpath: wrote \(save)")
             }
         }
     }
