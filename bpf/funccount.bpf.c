@@ -27,17 +27,33 @@ struct {
 	__type(value, __u32);   /* function index */
 } ip_to_index SEC(".maps");
 
-static __always_inline int count_hit(__u64 index)
+/* How a program learns which function fired (constant per program, so each
+ * keeps only its own branch). Asked only once the task is one to count: the
+ * cookie of a kprobe.multi link is a binary search of its addresses, and the
+ * address-keyed forms look the address up in a hash; a task that -p or the
+ * tracked set turns away pays neither. */
+enum { BY_COOKIE, BY_KPROBE_IP, BY_FUNC_IP };
+
+static __always_inline int count_hit(void *ctx, int by)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), *v;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), index, ip, *v;
+	__u32 key, *found;
 	__u8 role;
-	__u32 key;
 
 	if (only_tgid && (__u32)(pid_tgid >> 32) != only_tgid)
 		return 0;
 	role = kp_role_of(pid_tgid);
 	if (!role)
 		return 0;
+	if (by == BY_COOKIE) {
+		index = bpf_get_attach_cookie(ctx);
+	} else {
+		ip = by == BY_KPROBE_IP ? kp_kprobe_ip(ctx) : bpf_get_func_ip(ctx);
+		found = bpf_map_lookup_elem(&ip_to_index, &ip);
+		if (!found)
+			return 0;
+		index = *found;
+	}
 	key = (index * KP_NROLES + role - 1) * KP_SLOTS + (use_phases ? kp_phase((__u32)pid_tgid) : KP_NONE) * 2 + kp_in_irq();
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (v)
@@ -48,7 +64,7 @@ static __always_inline int count_hit(__u64 index)
 SEC("kprobe")
 int count_kprobe(struct pt_regs *ctx)
 {
-	return count_hit(bpf_get_attach_cookie(ctx));
+	return count_hit(ctx, BY_COOKIE);
 }
 
 /* Before 5.15 (no attach cookies, no bpf_get_func_ip in kprobes): the probed
@@ -56,24 +72,18 @@ int count_kprobe(struct pt_regs *ctx)
 SEC("kprobe")
 int count_kprobe_ip(struct pt_regs *ctx)
 {
-	__u64 ip = kp_kprobe_ip(ctx);
-	__u32 *index = bpf_map_lookup_elem(&ip_to_index, &ip);
-
-	return index ? count_hit(*index) : 0;
+	return count_hit(ctx, BY_KPROBE_IP);
 }
 
 SEC("kprobe.multi")
 int count_kprobe_multi(struct pt_regs *ctx)
 {
-	return count_hit(bpf_get_attach_cookie(ctx));
+	return count_hit(ctx, BY_COOKIE);
 }
 
 /* Loaded once against one function, then cloned per function by the loader. */
 SEC("fentry/tcp_v4_connect")
 int count_fentry(void *ctx)
 {
-	__u64 ip = bpf_get_func_ip(ctx);
-	__u32 *index = bpf_map_lookup_elem(&ip_to_index, &ip);
-
-	return index ? count_hit(*index) : 0;
+	return count_hit(ctx, BY_FUNC_IP);
 }

@@ -10,6 +10,8 @@ public enum BPFInventory {
         public var id: UInt32
         public var type: UInt32
         public var name: String
+        /// Runs and run time so far (counted only while BPF stats are on).
+        public var stats: ProgramStats
     }
 
     public struct Link: Equatable, Sendable {
@@ -31,7 +33,8 @@ public enum BPFInventory {
             let name = withUnsafeBytes(of: info.name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            out.append(Program(id: id, type: info.type, name: name))
+            out.append(Program(id: id, type: info.type, name: name,
+                               stats: ProgramStats(runCount: info.run_cnt, runTimeNs: info.run_time_ns)))
         }
         return out
     }

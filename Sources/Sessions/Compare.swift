@@ -81,6 +81,7 @@ public final class CompareSession {
         if mode == .functions {
             guard let catalog else { throw KernelInfoError.noTraceableFunctions(reason: "neither available_filter_functions nor kallsyms could be read") }
             functions = try catalog.match(patterns)
+            Timing.mark("compare: \(functions.count) functions matched")
         } else {
             // Still check the patterns, so a typo is an error in either mode.
             if let catalog { _ = try catalog.match(patterns) }
@@ -93,6 +94,7 @@ public final class CompareSession {
         let tracker = try Tracker()
         try tracker.setFilter(tracking: true, followForks: true)
         try tracker.attachPhases()
+        Timing.mark("compare: tracker attached")
 
         var counter: FunctionCounter? = nil
         if mode == .functions {
@@ -100,9 +102,11 @@ public final class CompareSession {
             counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms)
             progress("attached \(counter!.report.attachedCount) functions in \(cFormat("%.2f", counter!.report.seconds)) s"
                      + (counter!.report.skippedSummary.map { "; \($0)" } ?? ""))
+            Timing.mark("compare: \(counter!.report.attachedCount) functions attached")
         }
         let packets = try PacketRecorder(tracker: tracker, port: 0, stacks: true)
         let probes = try CompareProbes(mode: mode, backend: backend, tracker: tracker, kallsyms: kallsyms, catalog: catalog)
+        Timing.mark("compare: packets, stacks and syscall probes attached")
 
         var runs: [ProtocolRun] = []
         var calls: [Proto: [SyscallRecord]] = [:]
@@ -111,6 +115,7 @@ public final class CompareSession {
             let (run, records) = try runProtocol(p, tracker: tracker, counter: counter, packets: packets, probes: probes, progress: progress)
             runs.append(run)
             calls[p] = records
+            Timing.mark("compare: \(p.rawValue) dials done and read")
         }
         // The read-deadline claim belongs to the article's tcp/udp pair.
         let articlePair = options.protocols.contains(.tcp) && options.protocols.contains(.udp)
@@ -120,10 +125,13 @@ public final class CompareSession {
             deadline = try deadlineProbe(tracker: tracker, probes: probes)
         }
         let lost = tracker.losses()
+        Timing.mark("compare: read deadline probe done")
         counter?.detach()
+        Timing.mark("compare: functions detached")
         packets.detach()
         probes.detach()
         tracker.detach()
+        Timing.mark("compare: everything detached")
 
         let tcp = runs.first { $0.proto == .tcp }, udp = runs.first { $0.proto == .udp }
         var claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
@@ -165,6 +173,7 @@ public final class CompareSession {
         try waitForLine(serverLog, containing: "listening", timeout: 10, process: server)
         try client.release()
         let clientExit = try waitExit(client, timeout: 60)
+        Timing.mark("compare: \(proto.rawValue) client done")
         server.terminate(signal: SIGTERM)
         _ = try? waitExit(server, timeout: 10)
         usleep(20_000)
