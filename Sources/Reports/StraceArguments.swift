@@ -17,12 +17,31 @@ extension StraceFormat {
     static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
     static func octal(_ v: UInt64) -> String { "0" + String(v & 0o7777, radix: 8) }
 
-    /// A path argument as strace prints it (copied at entry, up to KP_DATA_MAX
+    /// A path argument as strace prints it (copied at entry, up to KP_PATH_MAX
     /// bytes; `...` when it may go on), or the pointer when it could not be read.
     static func path(_ r: SyscallRecord, _ p: UInt64) -> String {
+        path(r.data, p)
+    }
+
+    static func path(_ bytes: [UInt8], _ p: UInt64) -> String {
         if p == 0 { return "NULL" }
-        if r.data.isEmpty { return pointer(p) }
-        return "\"" + escape(r.data) + "\"" + (r.data.count >= Int(KP_DATA_MAX) - 1 ? "..." : "")
+        if bytes.isEmpty { return pointer(p) }
+        return "\"" + escape(bytes) + "\"" + (bytes.count >= Int(KP_PATH_MAX) - 1 ? "..." : "")
+    }
+
+    /// execve's path, `["sh", "-c", "..."]` and `0x7ffd... /* 35 vars */`: the
+    /// data holds "path\0arg0\0arg1\0..." read at entry, msg = [strings read, argc, envc].
+    static func execve(_ r: SyscallRecord, limit: Int) -> [String] {
+        guard let m = r.msg, m.count >= 3, let nul = r.data.firstIndex(of: 0) else {
+            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2))]
+        }
+        let strings = r.data[(nul + 1)...].split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+        let read = Int(min(m[0], UInt64(strings.count)))
+        var argv = strings.prefix(read).map { quote($0, length: $0.count, limit: limit) }
+        if m[1] > UInt64(read) { argv.append("...") }
+        let args = r.arg(1) == 0 ? "NULL" : "[" + argv.joined(separator: ", ") + "]"
+        let env = r.arg(2) == 0 ? "NULL" : pointer(r.arg(2)) + " /* \(m[2]) var\(m[2] == 1 ? "" : "s") */"
+        return [path(Array(r.data[..<nul]), r.arg(0)), args, env]
     }
 
     static func dirfd(_ fd: Int32) -> String { fd == -100 ? "AT_FDCWD" : String(fd) }
@@ -173,6 +192,9 @@ extension StraceFormat {
         }
         if level == SOL_SOCKET && opt == 13 && length >= 8, let onoff = r.dataInt32(at: 0), let linger = r.dataInt32(at: 4) {
             return "{l_onoff=\(onoff), l_linger=\(linger)}"
+        }
+        if level == SOL_SOCKET && opt == 4 && length == 4, let v = r.dataInt32(at: 0) { // SO_ERROR: an errno
+            return v > 0 ? "[\(errnoName(v))]" : "[\(v)]"
         }
         let stringOptions: [(Int32, Int32)] = [(1, 25), (6, 13), (6, 31)] // SO_BINDTODEVICE, TCP_CONGESTION, TCP_ULP
         if !stringOptions.contains(where: { $0 == (level, opt) }) && length == 4, let v = r.dataInt32(at: 0) {
