@@ -120,6 +120,14 @@ struct kp_iovec {
 #define NR_faccessat 269
 #define NR_statx 332
 #define NR_faccessat2 439
+#define NR_setxattr 188
+#define NR_lsetxattr 189
+#define NR_getxattr 191
+#define NR_lgetxattr 192
+#define NR_listxattr 194
+#define NR_llistxattr 195
+#define NR_removexattr 197
+#define NR_lremovexattr 198
 
 /* Which argument holds a path, or -1. */
 static __always_inline int path_arg(__s64 nr)
@@ -131,6 +139,14 @@ static __always_inline int path_arg(__s64 nr)
 	case NR_access:
 	case NR_execve:
 	case NR_readlink:
+	case NR_setxattr:
+	case NR_lsetxattr:
+	case NR_getxattr:
+	case NR_lgetxattr:
+	case NR_listxattr:
+	case NR_llistxattr:
+	case NR_removexattr:
+	case NR_lremovexattr:
 		return 0;
 	case NR_openat:
 	case NR_newfstatat:

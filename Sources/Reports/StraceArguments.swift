@@ -46,11 +46,35 @@ extension StraceFormat {
 
     static func dirfd(_ fd: Int32) -> String { fd == -100 ? "AT_FDCWD" : String(fd) }
 
+    /// In strace's order (its xlat/open_mode_flags.in): O_CLOEXEC before O_DIRECTORY.
     static let openFlagNames: [(UInt64, String)] = [
         (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"),
-        (0o4000, "O_NONBLOCK"), (0o10000, "O_DSYNC"), (0o100000, "O_LARGEFILE"), (0o200000, "O_DIRECTORY"),
+        (0o4000, "O_NONBLOCK"), (0o4010000, "O_SYNC"), (0o10000, "O_DSYNC"), (0o40000, "O_DIRECT"), (0o100000, "O_LARGEFILE"),
         (0o400000, "O_NOFOLLOW"), (0o1000000, "O_NOATIME"), (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"),
+        (0o20200000, "O_TMPFILE"), (0o200000, "O_DIRECTORY"), (0o20000, "FASYNC"),
     ]
+    /// statx's flags: strace names the sync type first, AT_STATX_SYNC_AS_STAT when it is 0.
+    static func statxFlags(_ f: Int32) -> String {
+        let v = UInt64(UInt32(bitPattern: f))
+        let sync = ["AT_STATX_SYNC_AS_STAT", "AT_STATX_FORCE_SYNC", "AT_STATX_DONT_SYNC", "0x6000"][Int((v >> 13) & 3)]
+        let rest = v & ~0x6000
+        return rest == 0 ? sync : sync + "|" + flags(rest, atFlagNames)
+    }
+
+    /// statx's mask: STATX_BASIC_STATS when all of it, else the bits.
+    static func statxMask(_ m: UInt64) -> String {
+        let bits: [(UInt64, String)] = [(1, "STATX_TYPE"), (2, "STATX_MODE"), (4, "STATX_NLINK"), (8, "STATX_UID"), (0x10, "STATX_GID"),
+                                        (0x20, "STATX_ATIME"), (0x40, "STATX_MTIME"), (0x80, "STATX_CTIME"), (0x100, "STATX_INO"),
+                                        (0x200, "STATX_SIZE"), (0x400, "STATX_BLOCKS"), (0x800, "STATX_BTIME"), (0x1000, "STATX_MNT_ID"),
+                                        (0x2000, "STATX_DIOALIGN"), (0x4000, "STATX_MNT_ID_UNIQUE")]
+        let m32 = m & 0xffff_ffff
+        if m32 & 0x7ff == 0x7ff {
+            let rest = m32 & ~0x7ff
+            return rest == 0 ? "STATX_BASIC_STATS" : "STATX_BASIC_STATS|" + flags(rest, bits)
+        }
+        return flags(m32, bits)
+    }
+
     static let atFlagNames: [(UInt64, String)] = [
         (0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_EACCESS"), (0x400, "AT_SYMLINK_FOLLOW"), (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "AT_EMPTY_PATH"),
     ]

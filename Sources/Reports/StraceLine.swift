@@ -112,13 +112,21 @@ extension StraceFormat {
         case "newfstatat":
             return [dirfd(r, r.int(0)), r.int(3) & 0x1000 != 0 && r.data.isEmpty ? "\"\"" : path(r, r.arg(1)), pointer(r.arg(2)), flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)]
         case "statx":
-            return [dirfd(r, r.int(0)), path(r, r.arg(1)), flags(UInt64(UInt32(bitPattern: r.int(2))), atFlagNames), hex(r.arg(3)), pointer(r.arg(4))]
+            return [dirfd(r, r.int(0)), path(r, r.arg(1)), statxFlags(r.int(2)), statxMask(r.arg(3)), pointer(r.arg(4))]
         case "access":
             return [path(r, r.arg(0)), accessMode(r.int(1))]
         case "faccessat", "faccessat2":
             return [dirfd(r, r.int(0)), path(r, r.arg(1)), accessMode(r.int(2))] + (r.name == "faccessat2" ? [flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)] : [])
         case "execve":
             return execve(r, limit: limit)
+        case "getxattr", "lgetxattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2)), String(r.arg(3))]
+        case "setxattr", "lsetxattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2)), String(r.arg(3)), number(r.arg(4))]
+        case "listxattr", "llistxattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), String(r.arg(2))]
+        case "removexattr", "lremovexattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1))]
         case "readlink":
             return [path(r, r.arg(0)), pointer(r.arg(1)), String(r.arg(2))]
         case "readlinkat":

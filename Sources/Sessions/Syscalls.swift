@@ -44,7 +44,7 @@ public final class SyscallsSession {
         if let exe = o.command.first {
             let path = try HeldProcess.resolveExecutable(exe)
             held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command", output: o.commandOutput,
-                                  argv0: exe)
+                                  argv0: exe, markEnvironment: false)
         }
         child = held
         tracker = try Tracker(phases: false)

@@ -66,9 +66,11 @@ public final class HeldProcess: @unchecked Sendable {
     /// `arguments` as a child parked before exec, and returns once it is
     /// parked (or throws). Spawn from the main thread; see above.
     /// `argv0`: the command's argv[0] (the name as typed, like a shell or
-    /// strace gives it); the resolved path when nil.
+    /// strace gives it); the resolved path when nil. `markEnvironment`:
+    /// add KPATH_HELD=1 (off for `kpath syscalls`, whose command gets the
+    /// user's environment unchanged, as under strace).
     public init(executable: String, arguments: [String], role: String, output: Output = .inherit,
-                readyTimeout: Double = 10, argv0: String? = nil) throws {
+                readyTimeout: Double = 10, argv0: String? = nil, markEnvironment: Bool = true) throws {
         let path = try HeldProcess.resolveExecutable(executable)
         self.executable = path
         self.arguments = arguments
@@ -128,7 +130,7 @@ public final class HeldProcess: @unchecked Sendable {
             }
             cursor = cursor! + 1
         }
-        envp.append(strdup(HeldProcess.environmentMarker + "=1"))
+        if markEnvironment { envp.append(strdup(HeldProcess.environmentMarker + "=1")) }
         envp.append(nil)
         defer { for p in envp { free(p) } }
 
