@@ -93,7 +93,13 @@ final class BadInputTests: XCTestCase {
             // syscalls
             Case(args: ["syscalls"], expect: ["give -p PID or -- COMMAND"], status: 1),
             Case(args: ["syscalls", "-e", "bogus", "--", "true"], expect: ["unknown syscall \"bogus\"", "network"], status: 1),
-            Case(args: ["syscalls", "-s", "0", "--", "true"], expect: ["-s must be between 1 and 64", "got 0"], status: 64),
+            Case(args: ["syscalls", "-s", "0", "--", "true"], expect: ["-s must be between 1 and 4096", "got 0"], status: 64),
+            Case(args: ["syscalls", "-s", "5000", "--", "true"], expect: ["-s must be between 1 and 4096", "got 5000"], status: 64),
+            Case(args: ["syscalls", "-ff", "--", "true"], expect: ["-ff (one file per process) is not supported", "use -f"], status: 64),
+            Case(args: ["syscalls", "-c", "--json", "--", "true"], expect: ["-c and --json exclude each other"], status: 64),
+            Case(args: ["syscalls", "-o", "/sys/kpath-x.txt", "--", "true"], expect: ["cannot write -o \"/sys/kpath-x.txt\""], status: 1, output: "/sys/kpath-x.txt"),
+            Case(args: ["syscalls", "-e", "!all", "--", "true"], expect: ["! cannot negate all or socket-io"], status: 1),
+            Case(args: ["syscalls", "-e", "trace=%bogus", "--", "true"], expect: ["unknown syscall \"%bogus\"", "%file"], status: 1),
             Case(args: ["syscalls", "-p", "-5"], expect: ["-p/--pid must be a positive process id, got -5"], status: 64),
             Case(args: ["syscalls", "--", "nosuch-kpath-command"], expect: ["command not found: nosuch-kpath-command"], status: 1),
             // compare
