@@ -90,6 +90,11 @@ final class BadInputTests: XCTestCase {
             Case(args: ["trace", "-K", "r::tcp_v4_connect"], expect: ["bad target \"r::tcp_v4_connect\"", "return probes are not supported"], status: 1),
             Case(args: ["trace", "-K", "p:libc:malloc"], expect: ["bad target \"p:libc:malloc\"", "p::FUNC"], status: 1),
             Case(args: ["trace", "-K", "x:y"], expect: ["unknown probe type \"x\""], status: 1),
+            Case(args: ["trace", "-L", "0", "t:net:net_dev_queue"], expect: ["-L/--tid must be a positive thread id, got 0"], status: 64),
+            Case(args: ["trace", "-n", "", "t:net:net_dev_queue"], expect: ["-n/--name needs a process name"], status: 64),
+            Case(args: ["trace", "-t", "-T", "t:net:net_dev_queue"], expect: ["use either -t", "or -T"], status: 64),
+            Case(args: ["stacks", "-D", "0", "t:net:net_dev_queue"], expect: ["-D must be a positive number of seconds, got 0.0"], status: 64),
+            Case(args: ["stacks", "-D", "1", "-d", "1", "t:net:net_dev_queue"], expect: ["-D and -d are the same"], status: 64),
             // syscalls
             Case(args: ["syscalls"], expect: ["give -p PID or -- COMMAND"], status: 1),
             Case(args: ["syscalls", "-e", "bogus", "--", "true"], expect: ["unknown syscall \"bogus\"", "network"], status: 1),
