@@ -44,11 +44,15 @@ struct {
 	__type(value, struct exec_args);
 } exec_calls SEC(".maps");
 
-/* Per-CPU scratch: the pending entry, argv and the record are too big for the stack. */
+/* Per-CPU scratch: the pending entry, argv and the record are too big for the stack.
+ * Sizes into e.data are masked with KP_SIZE_MASK (older verifiers, 5.10, lose
+ * an `if` clamp across registers); slack keeps every masked access inside. */
+#define KP_SIZE_MASK (KP_DATA_MAX * 2 - 1)
 struct scratch {
 	struct pending p;
 	struct exec_args x;
 	struct kp_syscall_event e;
+	__u8 slack[KP_DATA_MAX];
 };
 
 struct {
@@ -312,6 +316,7 @@ static __always_inline void copy_data(struct kp_syscall_event *e, __u64 ubuf, __
 	n = len;
 	if (n > KP_DATA_MAX)
 		n = KP_DATA_MAX;
+	n &= KP_SIZE_MASK;
 	if (n == 0)
 		return;
 	if (bpf_probe_read_user(e->data, n, (void *)ubuf) == 0)
@@ -378,6 +383,7 @@ static __always_inline void copy_exec_args(struct kp_syscall_event *e, __u32 tid
 	len = x->len;
 	if (len > KP_EXEC_BUF * 2)
 		len = KP_EXEC_BUF * 2;
+	len &= KP_EXEC_BUF * 4 - 1;
 	if (len > 0 && bpf_probe_read_kernel(&e->data[off & (KP_PATH_MAX * 2 - 1)], len, x->buf) == 0)
 		e->data_len = off + len;
 	e->msg[0] = x->nread;
@@ -490,6 +496,7 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	size = e->data_len;
 	if (size > KP_DATA_MAX)
 		size = KP_DATA_MAX;
+	size &= KP_SIZE_MASK;
 	if (bpf_ringbuf_output(&syscall_events, e, KP_SYSCALL_HEAD + size, 0))
 		kp_count_lost(KP_LOST_EVENTS);
 	bpf_map_delete_elem(&pending_calls, &tid);

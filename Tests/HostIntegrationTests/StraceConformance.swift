@@ -76,7 +76,7 @@ enum StraceConformance {
         for raw in text.split(separator: "\n") {
             let parts = raw.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, let pid = Int(parts[0]) else { continue }
-            var line = String(parts[1])
+            var line = parts[1].trimmingCharacters(in: .whitespaces) // strace pads short pids
             if line.hasSuffix(" <unfinished ...>") {
                 pending[pid] = String(line.dropLast(" <unfinished ...>".count))
                 continue
