@@ -48,6 +48,8 @@ struct {
  * Sizes into e.data are masked with KP_SIZE_MASK (older verifiers, 5.10, lose
  * an `if` clamp across registers); slack keeps every masked access inside. */
 #define KP_SIZE_MASK (KP_DATA_MAX * 2 - 1)
+/* Hides a value from the optimizer so that a mask after a clamp is kept. */
+#define kp_opaque(v) asm volatile("" : "+r"(v))
 struct scratch {
 	struct pending p;
 	struct exec_args x;
@@ -316,6 +318,7 @@ static __always_inline void copy_data(struct kp_syscall_event *e, __u64 ubuf, __
 	n = len;
 	if (n > KP_DATA_MAX)
 		n = KP_DATA_MAX;
+	kp_opaque(n);
 	n &= KP_SIZE_MASK;
 	if (n == 0)
 		return;
@@ -380,10 +383,9 @@ static __always_inline void copy_exec_args(struct kp_syscall_event *e, __u32 tid
 		off = KP_PATH_MAX - 1;
 	e->data[off & (KP_PATH_MAX - 1)] = 0;
 	off++;
-	len = x->len;
-	if (len > KP_EXEC_BUF * 2)
-		len = KP_EXEC_BUF * 2;
-	len &= KP_EXEC_BUF * 4 - 1;
+	len = x->len; /* at most 2 * KP_EXEC_BUF - 1 (read_exec_args) */
+	kp_opaque(len);
+	len &= KP_EXEC_BUF * 2 - 1;
 	if (len > 0 && bpf_probe_read_kernel(&e->data[off & (KP_PATH_MAX * 2 - 1)], len, x->buf) == 0)
 		e->data_len = off + len;
 	e->msg[0] = x->nread;
@@ -496,6 +498,7 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	size = e->data_len;
 	if (size > KP_DATA_MAX)
 		size = KP_DATA_MAX;
+	kp_opaque(size);
 	size &= KP_SIZE_MASK;
 	if (bpf_ringbuf_output(&syscall_events, e, KP_SYSCALL_HEAD + size, 0))
 		kp_count_lost(KP_LOST_EVENTS);
