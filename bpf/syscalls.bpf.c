@@ -7,6 +7,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* syscall number -> 1 when traced (-e); all traced when trace_all is set */
 const volatile __u32 trace_all = 0;
+/* Bytes of a data buffer copied (strace -s; at most KP_DATA_MAX). */
+const volatile __u32 data_limit = 64;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -22,8 +24,45 @@ struct pending {
 	__s32 len_in; /* *addrlen / *optlen / msg_namelen before the call */
 	__s32 path_len; /* bytes of path read at entry (without the NUL); 0: none */
 	/* The path a file call names, read at entry: execve's is gone by exit. */
-	char path[KP_DATA_MAX];
+	char path[KP_PATH_MAX];
 };
+
+/* execve's argv, read at entry (buf is twice KP_EXEC_BUF so that a string
+ * starting below KP_EXEC_BUF always fits: the verifier's bound) */
+struct exec_args {
+	__u32 len;     /* bytes used in buf, NULs included */
+	__u32 nread;   /* strings read */
+	__u32 argc;
+	__u32 envc;
+	char buf[KP_EXEC_BUF * 2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct exec_args);
+} exec_calls SEC(".maps");
+
+/* Per-CPU scratch: the pending entry, argv and the record are too big for the stack.
+ * Sizes into e.data are masked with KP_SIZE_MASK (older verifiers, 5.10, lose
+ * an `if` clamp across registers); slack keeps every masked access inside. */
+#define KP_SIZE_MASK (KP_DATA_MAX * 2 - 1)
+/* Hides a value from the optimizer so that a mask after a clamp is kept. */
+#define kp_opaque(v) asm volatile("" : "+r"(v))
+struct scratch {
+	struct pending p;
+	struct exec_args x;
+	struct kp_syscall_event e;
+	__u8 slack[KP_DATA_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_space SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -87,6 +126,14 @@ struct kp_iovec {
 #define NR_faccessat 269
 #define NR_statx 332
 #define NR_faccessat2 439
+#define NR_setxattr 188
+#define NR_lsetxattr 189
+#define NR_getxattr 191
+#define NR_lgetxattr 192
+#define NR_listxattr 194
+#define NR_llistxattr 195
+#define NR_removexattr 197
+#define NR_lremovexattr 198
 
 /* Which argument holds a path, or -1. */
 static __always_inline int path_arg(__s64 nr)
@@ -98,6 +145,14 @@ static __always_inline int path_arg(__s64 nr)
 	case NR_access:
 	case NR_execve:
 	case NR_readlink:
+	case NR_setxattr:
+	case NR_lsetxattr:
+	case NR_getxattr:
+	case NR_lgetxattr:
+	case NR_listxattr:
+	case NR_llistxattr:
+	case NR_removexattr:
+	case NR_lremovexattr:
 		return 0;
 	case NR_openat:
 	case NR_newfstatat:
@@ -119,12 +174,56 @@ static __always_inline __s32 read_len(__u64 ulenp)
 	return len;
 }
 
+/* How many pointers before the NULL of a user array (argv, envp). */
+static __always_inline __u32 count_ptrs(__u64 uarr, __u32 from)
+{
+	__u32 n = from;
+
+	for (int i = 0; i < KP_EXEC_COUNT_MAX; i++) {
+		__u64 ptr = 0;
+		if (n >= KP_EXEC_COUNT_MAX)
+			break;
+		if (bpf_probe_read_user(&ptr, sizeof(ptr), (void *)(uarr + n * 8)) || !ptr)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* execve's argv strings (NUL-separated) and the argc/envc counts. */
+static __always_inline void read_exec_args(struct exec_args *x, __u64 argv, __u64 envp)
+{
+	x->len = 0;
+	x->nread = 0;
+	x->argc = 0;
+	x->envc = 0;
+	if (argv) {
+		for (int i = 0; i < KP_EXEC_ARGS; i++) {
+			__u64 ptr = 0;
+			__u32 off = x->len;
+			if (off >= KP_EXEC_BUF)
+				break;
+			if (bpf_probe_read_user(&ptr, sizeof(ptr), (void *)(argv + i * 8)) || !ptr)
+				break;
+			long n = bpf_probe_read_user_str(&x->buf[off & (KP_EXEC_BUF - 1)], KP_EXEC_BUF, (void *)ptr);
+			if (n <= 0)
+				break;
+			x->len = off + n;
+			x->nread++;
+		}
+		x->argc = count_ptrs(argv, x->nread);
+	}
+	if (envp)
+		x->envc = count_ptrs(envp, 0);
+}
+
 SEC("tracepoint/raw_syscalls/sys_enter")
 int syscall_enter(struct tp_sys_enter *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, nr = ctx->id;
-	struct pending p = {};
+	__u32 tid = (__u32)pid_tgid, nr = ctx->id, zero = 0;
+	struct scratch *s;
+	struct pending *pp;
 
 	if (!kp_is_tracked_syscall(pid_tgid, nr))
 		return 0;
@@ -135,12 +234,12 @@ int syscall_enter(struct tp_sys_enter *ctx)
 	}
 	if (nr == NR_exit || nr == NR_exit_group) {
 		/* never returns: one record now, exit_ns 0 ("= ?") */
-		struct kp_syscall_event *e = bpf_ringbuf_reserve(&syscall_events, sizeof(*e), 0);
+		struct kp_syscall_event *e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD, 0);
 		if (!e) {
 			kp_count_lost(KP_LOST_EVENTS);
 			return 0;
 		}
-		__builtin_memset(e, 0, sizeof(*e));
+		__builtin_memset(e, 0, KP_SYSCALL_HEAD);
 		e->enter_ns = bpf_ktime_get_ns();
 		e->tgid = pid_tgid >> 32;
 		e->tid = tid;
@@ -153,39 +252,48 @@ int syscall_enter(struct tp_sys_enter *ctx)
 		bpf_ringbuf_submit(e, 0);
 		return 0;
 	}
-	p.enter_ns = bpf_ktime_get_ns();
-	p.nr = ctx->id;
+	s = bpf_map_lookup_elem(&scratch_space, &zero);
+	if (!s)
+		return 0;
+	pp = &s->p;
+	pp->enter_ns = bpf_ktime_get_ns();
+	pp->nr = ctx->id;
 	for (int i = 0; i < 6; i++)
-		p.args[i] = ctx->args[i];
-	p.len_in = -1;
-	int pa = path_arg(p.nr);
-	if (pa >= 0 && pa < 6 && p.args[pa]) {
-		long n = bpf_probe_read_user_str(p.path, sizeof(p.path), (void *)p.args[pa]);
-		p.path_len = n > 0 ? n - 1 : 0;
+		pp->args[i] = ctx->args[i];
+	pp->len_in = -1;
+	pp->path_len = 0;
+	int pa = path_arg(pp->nr);
+	if (pa >= 0 && pa < 6 && pp->args[pa]) {
+		long n = bpf_probe_read_user_str(pp->path, sizeof(pp->path), (void *)pp->args[pa]);
+		pp->path_len = n > 0 ? n - 1 : 0;
 	}
-	switch (p.nr) {
+	switch (pp->nr) {
 	case NR_accept:
 	case NR_accept4:
 	case NR_getsockname:
 	case NR_getpeername:
-		if (p.args[1])
-			p.len_in = read_len(p.args[2]);
+		if (pp->args[1])
+			pp->len_in = read_len(pp->args[2]);
 		break;
 	case NR_recvfrom:
-		if (p.args[4])
-			p.len_in = read_len(p.args[5]);
+		if (pp->args[4])
+			pp->len_in = read_len(pp->args[5]);
 		break;
 	case NR_getsockopt:
-		p.len_in = read_len(p.args[4]);
+		pp->len_in = read_len(pp->args[4]);
 		break;
 	case NR_recvmsg: {
 		struct kp_msghdr m = {};
-		if (p.args[1] && !bpf_probe_read_user(&m, sizeof(m), (void *)p.args[1]))
-			p.len_in = m.msg_namelen;
+		if (pp->args[1] && !bpf_probe_read_user(&m, sizeof(m), (void *)pp->args[1]))
+			pp->len_in = m.msg_namelen;
 		break;
 	}
+	case NR_execve:
+		read_exec_args(&s->x, pp->args[1], pp->args[2]);
+		bpf_map_update_elem(&exec_calls, &tid, &s->x, BPF_ANY);
+		break;
 	}
-	bpf_map_update_elem(&pending_calls, &tid, &p, BPF_ANY);
+	bpf_map_update_elem(&pending_calls, &tid, pp, BPF_ANY);
 	return 0;
 }
 
@@ -201,12 +309,21 @@ static __always_inline void copy_addr(struct kp_syscall_event *e, __u64 uaddr, _
 
 static __always_inline void copy_data(struct kp_syscall_event *e, __u64 ubuf, __s64 len)
 {
+	__u32 n;
+
 	if (!ubuf || len <= 0)
 		return;
-	if (len > KP_DATA_MAX)
-		len = KP_DATA_MAX;
-	if (bpf_probe_read_user(e->data, len & 0x7f, (void *)ubuf) == 0)
-		e->data_len = len;
+	if (len > data_limit)
+		len = data_limit;
+	n = len;
+	if (n > KP_DATA_MAX)
+		n = KP_DATA_MAX;
+	kp_opaque(n);
+	n &= KP_SIZE_MASK;
+	if (n == 0)
+		return;
+	if (bpf_probe_read_user(e->data, n, (void *)ubuf) == 0)
+		e->data_len = n;
 }
 
 static __always_inline __s64 min_len(__s64 a, __s64 b)
@@ -254,6 +371,29 @@ static __always_inline void copy_msghdr(struct kp_syscall_event *e, __u64 umsg, 
 		copy_iov0(e, m.msg_iov, m.msg_iovlen, ret);
 }
 
+/* execve: after the path (data_len bytes, then a NUL) the argv strings read at entry. */
+static __always_inline void copy_exec_args(struct kp_syscall_event *e, __u32 tid)
+{
+	struct exec_args *x = bpf_map_lookup_elem(&exec_calls, &tid);
+	__u32 off = e->data_len, len;
+
+	if (!x)
+		return;
+	if (off >= KP_PATH_MAX)
+		off = KP_PATH_MAX - 1;
+	e->data[off & (KP_PATH_MAX - 1)] = 0;
+	off++;
+	len = x->len; /* at most 2 * KP_EXEC_BUF - 1 (read_exec_args) */
+	kp_opaque(len);
+	len &= KP_EXEC_BUF * 2 - 1;
+	if (len > 0 && bpf_probe_read_kernel(&e->data[off & (KP_PATH_MAX * 2 - 1)], len, x->buf) == 0)
+		e->data_len = off + len;
+	e->msg[0] = x->nread;
+	e->msg[1] = x->argc;
+	e->msg[2] = x->envc;
+	bpf_map_delete_elem(&exec_calls, &tid);
+}
+
 SEC("tracepoint/raw_syscalls/sys_exit")
 int syscall_exit(struct tp_sys_exit *ctx)
 {
@@ -261,16 +401,18 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	__u32 tid = (__u32)pid_tgid;
 	struct pending *p = bpf_map_lookup_elem(&pending_calls, &tid);
 	struct kp_syscall_event *e;
+	struct scratch *s;
 	__s64 ret = ctx->ret;
+	__u32 zero = 0, size;
 
 	if (!p)
 		return 0;
-	e = bpf_ringbuf_reserve(&syscall_events, sizeof(*e), 0);
-	if (!e) {
-		kp_count_lost(KP_LOST_EVENTS);
+	s = bpf_map_lookup_elem(&scratch_space, &zero);
+	if (!s) {
 		bpf_map_delete_elem(&pending_calls, &tid);
 		return 0;
 	}
+	e = &s->e;
 	e->enter_ns = p->enter_ns;
 	e->exit_ns = bpf_ktime_get_ns();
 	e->tgid = pid_tgid >> 32;
@@ -288,8 +430,8 @@ int syscall_exit(struct tp_sys_exit *ctx)
 		e->msg[i] = 0;
 
 	/* The path read at entry (set only for calls that name one: path_arg). */
-	if (p->path_len > 0 && p->path_len <= KP_DATA_MAX) {
-		__builtin_memcpy(e->data, p->path, KP_DATA_MAX);
+	if (p->path_len > 0 && p->path_len < KP_PATH_MAX) {
+		__builtin_memcpy(e->data, p->path, KP_PATH_MAX);
 		e->data_len = p->path_len;
 	}
 	switch (p->nr) {
@@ -342,6 +484,9 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	case NR_setsockopt:
 		copy_data(e, p->args[3], p->args[4]);
 		break;
+	case NR_execve:
+		copy_exec_args(e, tid);
+		break;
 	case NR_getsockopt:
 		if (ret == 0) {
 			__s32 len = read_len(p->args[4]);
@@ -350,7 +495,13 @@ int syscall_exit(struct tp_sys_exit *ctx)
 		}
 		break;
 	}
-	bpf_ringbuf_submit(e, 0);
+	size = e->data_len;
+	if (size > KP_DATA_MAX)
+		size = KP_DATA_MAX;
+	kp_opaque(size);
+	size &= KP_SIZE_MASK;
+	if (bpf_ringbuf_output(&syscall_events, e, KP_SYSCALL_HEAD + size, 0))
+		kp_count_lost(KP_LOST_EVENTS);
 	bpf_map_delete_elem(&pending_calls, &tid);
 	return 0;
 }

@@ -35,8 +35,13 @@ public struct SyscallEvent: Sendable, Equatable {
 
     /// Decodes one ring buffer record; nil when it is too short to be one.
     public init?(bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= MemoryLayout<kp_syscall_event>.size, let base = bytes.baseAddress else { return nil }
-        let e = base.loadUnaligned(as: kp_syscall_event.self)
+        // A record is the struct cut after data_len bytes of data (kpath.h).
+        let head = MemoryLayout<kp_syscall_event>.size - Int(KP_DATA_MAX)
+        guard bytes.count >= head, bytes.baseAddress != nil else { return nil }
+        var e = kp_syscall_event()
+        withUnsafeMutableBytes(of: &e) { dst in
+            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(min(bytes.count, dst.count))))
+        }
         enterNs = e.enter_ns
         exitNs = e.exit_ns
         tgid = Int32(bitPattern: e.tgid)
@@ -49,7 +54,7 @@ public struct SyscallEvent: Sendable, Equatable {
             return String(decoding: b.prefix { $0 != 0 }, as: UTF8.self)
         }
         let addrLen = min(Int(e.addr_len), Int(KP_ADDR_MAX))
-        let dataLen = min(Int(e.data_len), Int(KP_DATA_MAX))
+        let dataLen = min(Int(e.data_len), Int(KP_DATA_MAX), bytes.count - head)
         addr = withUnsafeBytes(of: e.addr) { Array($0.prefix(addrLen)) }
         data = withUnsafeBytes(of: e.data) { Array($0.prefix(dataLen)) }
         lenIn = e.len_in >= 0 ? e.len_in : nil
@@ -62,6 +67,8 @@ public struct SyscallEvent: Sendable, Equatable {
 /// chosen ones) of the tracked processes becomes one SyscallEvent, read from
 /// the `syscall_events` ring buffer. Tracking (which PIDs) is the Tracker's.
 public final class SyscallRecorder {
+    /// The most bytes of a buffer a record carries (strace -s at most this).
+    public static let dataMax = Int(KP_DATA_MAX)
     public let object: BPFObject
     private var links: [BPFLink] = []
     private var ring: BPFRingBuffer?
@@ -69,11 +76,13 @@ public final class SyscallRecorder {
     private var malformed = 0
 
     /// Loads the object against `tracker`'s maps. `syscalls` are x86_64
-    /// numbers to trace; nil traces every syscall (trace_all).
-    public init(tracker: Tracker, syscalls: Set<Int>?) throws {
+    /// numbers to trace; nil traces every syscall (trace_all). `dataLimit`:
+    /// bytes of each buffer copied (strace -s), at most KP_DATA_MAX.
+    public init(tracker: Tracker, syscalls: Set<Int>?, dataLimit: Int = 64) throws {
         object = try BPFObject(name: "syscalls", bytes: BPFObjects.bytes(.syscalls))
         try tracker.share(into: object)
         try object.setRodata("trace_all", UInt32(syscalls == nil ? 1 : 0))
+        try object.setRodata("data_limit", UInt32(max(1, min(dataLimit, Int(KP_DATA_MAX)))))
         let ringMap = try object.map("syscall_events")
         try ringMap.setMaxEntries(RingBufferSize.bytes(default: ringMap.maxEntries))
         try object.load()

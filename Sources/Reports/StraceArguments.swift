@@ -17,21 +17,64 @@ extension StraceFormat {
     static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
     static func octal(_ v: UInt64) -> String { "0" + String(v & 0o7777, radix: 8) }
 
-    /// A path argument as strace prints it (copied at entry, up to KP_DATA_MAX
+    /// A path argument as strace prints it (copied at entry, up to KP_PATH_MAX
     /// bytes; `...` when it may go on), or the pointer when it could not be read.
     static func path(_ r: SyscallRecord, _ p: UInt64) -> String {
+        path(r.data, p)
+    }
+
+    static func path(_ bytes: [UInt8], _ p: UInt64) -> String {
         if p == 0 { return "NULL" }
-        if r.data.isEmpty { return pointer(p) }
-        return "\"" + escape(r.data) + "\"" + (r.data.count >= Int(KP_DATA_MAX) - 1 ? "..." : "")
+        if bytes.isEmpty { return pointer(p) }
+        return "\"" + escape(bytes) + "\"" + (bytes.count >= Int(KP_PATH_MAX) - 1 ? "..." : "")
+    }
+
+    /// execve's path, `["sh", "-c", "..."]` and `0x7ffd... /* 35 vars */`: the
+    /// data holds "path\0arg0\0arg1\0..." read at entry, msg = [strings read, argc, envc].
+    static func execve(_ r: SyscallRecord, limit: Int) -> [String] {
+        guard let m = r.msg, m.count >= 3, let nul = r.data.firstIndex(of: 0) else {
+            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2))]
+        }
+        let strings = r.data[(nul + 1)...].split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+        let read = Int(min(m[0], UInt64(strings.count)))
+        var argv = strings.prefix(read).map { quote($0, length: $0.count, limit: limit) }
+        if m[1] > UInt64(read) { argv.append("...") }
+        let args = r.arg(1) == 0 ? "NULL" : "[" + argv.joined(separator: ", ") + "]"
+        let env = r.arg(2) == 0 ? "NULL" : pointer(r.arg(2)) + " /* \(m[2]) var\(m[2] == 1 ? "" : "s") */"
+        return [path(Array(r.data[..<nul]), r.arg(0)), args, env]
     }
 
     static func dirfd(_ fd: Int32) -> String { fd == -100 ? "AT_FDCWD" : String(fd) }
 
+    /// In strace's order (its xlat/open_mode_flags.in): O_CLOEXEC before O_DIRECTORY.
     static let openFlagNames: [(UInt64, String)] = [
         (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"),
-        (0o4000, "O_NONBLOCK"), (0o10000, "O_DSYNC"), (0o100000, "O_LARGEFILE"), (0o200000, "O_DIRECTORY"),
+        (0o4000, "O_NONBLOCK"), (0o4010000, "O_SYNC"), (0o10000, "O_DSYNC"), (0o40000, "O_DIRECT"), (0o100000, "O_LARGEFILE"),
         (0o400000, "O_NOFOLLOW"), (0o1000000, "O_NOATIME"), (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"),
+        (0o20200000, "O_TMPFILE"), (0o200000, "O_DIRECTORY"), (0o20000, "FASYNC"),
     ]
+    /// statx's flags: strace names the sync type first, AT_STATX_SYNC_AS_STAT when it is 0.
+    static func statxFlags(_ f: Int32) -> String {
+        let v = UInt64(UInt32(bitPattern: f))
+        let sync = ["AT_STATX_SYNC_AS_STAT", "AT_STATX_FORCE_SYNC", "AT_STATX_DONT_SYNC", "0x6000"][Int((v >> 13) & 3)]
+        let rest = v & ~0x6000
+        return rest == 0 ? sync : sync + "|" + flags(rest, atFlagNames)
+    }
+
+    /// statx's mask: STATX_BASIC_STATS when all of it, else the bits.
+    static func statxMask(_ m: UInt64) -> String {
+        let bits: [(UInt64, String)] = [(1, "STATX_TYPE"), (2, "STATX_MODE"), (4, "STATX_NLINK"), (8, "STATX_UID"), (0x10, "STATX_GID"),
+                                        (0x20, "STATX_ATIME"), (0x40, "STATX_MTIME"), (0x80, "STATX_CTIME"), (0x100, "STATX_INO"),
+                                        (0x200, "STATX_SIZE"), (0x400, "STATX_BLOCKS"), (0x800, "STATX_BTIME"), (0x1000, "STATX_MNT_ID"),
+                                        (0x2000, "STATX_DIOALIGN"), (0x4000, "STATX_MNT_ID_UNIQUE")]
+        let m32 = m & 0xffff_ffff
+        if m32 & 0x7ff == 0x7ff {
+            let rest = m32 & ~0x7ff
+            return rest == 0 ? "STATX_BASIC_STATS" : "STATX_BASIC_STATS|" + flags(rest, bits)
+        }
+        return flags(m32, bits)
+    }
+
     static let atFlagNames: [(UInt64, String)] = [
         (0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_EACCESS"), (0x400, "AT_SYMLINK_FOLLOW"), (0x800, "AT_NO_AUTOMOUNT"), (0x1000, "AT_EMPTY_PATH"),
     ]
@@ -173,6 +216,9 @@ extension StraceFormat {
         }
         if level == SOL_SOCKET && opt == 13 && length >= 8, let onoff = r.dataInt32(at: 0), let linger = r.dataInt32(at: 4) {
             return "{l_onoff=\(onoff), l_linger=\(linger)}"
+        }
+        if level == SOL_SOCKET && opt == 4 && length == 4, let v = r.dataInt32(at: 0) { // SO_ERROR: an errno
+            return v > 0 ? "[\(errnoName(v))]" : "[\(v)]"
         }
         let stringOptions: [(Int32, Int32)] = [(1, 25), (6, 13), (6, 31)] // SO_BINDTODEVICE, TCP_CONGESTION, TCP_ULP
         if !stringOptions.contains(where: { $0 == (level, opt) }) && length == 4, let v = r.dataInt32(at: 0) {

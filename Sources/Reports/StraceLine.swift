@@ -46,6 +46,9 @@ extension StraceFormat {
             return "-1 \(errnoName(e)) (\(String(cString: strerror(e))))"
         }
         if r.name == "mmap" || r.name == "brk" || r.name == "mremap" { return hex(UInt64(bitPattern: r.ret)) }
+        if FDNames.fdReturning.contains(r.name), let n = r.fdNames?[Int32(truncatingIfNeeded: r.ret)] {
+            return String(r.ret) + "<" + escape(Array(n.utf8)) + ">"
+        }
         return String(r.ret)
     }
 
@@ -56,7 +59,7 @@ extension StraceFormat {
 
     static func arguments(_ r: SyscallRecord, limit: Int) -> [String] {
         let ok = r.finished && !r.failed
-        let fd = String(r.int(0))
+        let fd = fdText(r, r.int(0))
         switch r.name {
         case "socket":
             return [SocketAddress.familyName(Int(r.int(0))), socketType(r.int(1)), protocolName(domain: r.int(0), r.int(2))]
@@ -103,29 +106,47 @@ extension StraceFormat {
         case "open":
             return [path(r, r.arg(0)), openFlags(r.int(1))] + (r.int(1) & 0o100 != 0 ? [octal(r.arg(2))] : [])
         case "openat":
-            return [dirfd(r.int(0)), path(r, r.arg(1)), openFlags(r.int(2))] + (r.int(2) & 0o100 != 0 ? [octal(r.arg(3))] : [])
+            return [dirfd(r, r.int(0)), path(r, r.arg(1)), openFlags(r.int(2))] + (r.int(2) & 0o100 != 0 ? [octal(r.arg(3))] : [])
         case "stat", "lstat":
             return [path(r, r.arg(0)), pointer(r.arg(1))]
         case "newfstatat":
-            return [dirfd(r.int(0)), r.int(3) & 0x1000 != 0 && r.data.isEmpty ? "\"\"" : path(r, r.arg(1)), pointer(r.arg(2)), flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)]
+            return [dirfd(r, r.int(0)), r.int(3) & 0x1000 != 0 && r.data.isEmpty ? "\"\"" : path(r, r.arg(1)), pointer(r.arg(2)), flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)]
         case "statx":
-            return [dirfd(r.int(0)), path(r, r.arg(1)), flags(UInt64(UInt32(bitPattern: r.int(2))), atFlagNames), hex(r.arg(3)), pointer(r.arg(4))]
+            return [dirfd(r, r.int(0)), path(r, r.arg(1)), statxFlags(r.int(2)), statxMask(r.arg(3)), pointer(r.arg(4))]
         case "access":
             return [path(r, r.arg(0)), accessMode(r.int(1))]
         case "faccessat", "faccessat2":
-            return [dirfd(r.int(0)), path(r, r.arg(1)), accessMode(r.int(2))] + (r.name == "faccessat2" ? [flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)] : [])
+            return [dirfd(r, r.int(0)), path(r, r.arg(1)), accessMode(r.int(2))] + (r.name == "faccessat2" ? [flags(UInt64(UInt32(bitPattern: r.int(3))), atFlagNames)] : [])
         case "execve":
-            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2))]
+            return execve(r, limit: limit)
+        case "getxattr", "lgetxattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2)), String(r.arg(3))]
+        case "setxattr", "lsetxattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), pointer(r.arg(2)), String(r.arg(3)), number(r.arg(4))]
+        case "listxattr", "llistxattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1)), String(r.arg(2))]
+        case "removexattr", "lremovexattr":
+            return [path(r, r.arg(0)), pointer(r.arg(1))]
         case "readlink":
             return [path(r, r.arg(0)), pointer(r.arg(1)), String(r.arg(2))]
         case "readlinkat":
-            return [dirfd(r.int(0)), path(r, r.arg(1)), pointer(r.arg(2)), String(r.arg(3))]
+            return [dirfd(r, r.int(0)), path(r, r.arg(1)), pointer(r.arg(2)), String(r.arg(3))]
         case "close", "fsync", "dup":
             return [fd]
         case "exit", "exit_group":
             return [fd]
         default:
-            return r.args.map(number)
+            var a = r.args.map(number)
+            if !a.isEmpty, FDNames.fdFirst.contains(r.name) { a[0] = fd }
+            return a
         }
     }
+
+    /// An fd, with what it is under -y: `3</etc/hosts>`.
+    static func fdText(_ r: SyscallRecord, _ fd: Int32) -> String {
+        guard let n = r.fdNames?[fd] else { return String(fd) }
+        return String(fd) + "<" + escape(Array(n.utf8)) + ">"
+    }
+
+    static func dirfd(_ r: SyscallRecord, _ fd: Int32) -> String { fd == -100 ? "AT_FDCWD" : fdText(r, fd) }
 }

@@ -18,6 +18,8 @@ public final class SyscallCollector {
     /// Keep every shown record (records(pids:)); off for long streaming sessions.
     public var accumulate: Bool
     public private(set) var collected: [SyscallRecord] = []
+    /// strace -y: set to name the fds of the records shown.
+    public var fdNames: FDNames?
 
     /// Threads whose records are dropped until their execve succeeds (a held
     /// command's trampoline, whose last steps before exec are kpath's).
@@ -35,13 +37,16 @@ public final class SyscallCollector {
     /// Loads and attaches bpf/syscalls.bpf.c on `tracker` (set its filter and
     /// tracked PIDs yourself). `heldCommands`: PIDs of held processes not yet
     /// released; their records start at their execve.
-    public init(tracker: Tracker, filter: SyscallFilter, heldCommands: [Int32] = [], accumulate: Bool = true) throws {
+    /// `dataLimit`: bytes of each buffer recorded (strace -s).
+    public init(tracker: Tracker, filter: SyscallFilter, heldCommands: [Int32] = [], accumulate: Bool = true,
+                dataLimit: Int = 64) throws {
         self.filter = filter
         self.tracker = tracker
         self.accumulate = accumulate
         gated = Set(heldCommands)
         showExecve = filter.selects("execve")
-        recorder = try SyscallRecorder(tracker: tracker, syscalls: filter.numbers(extra: heldCommands.isEmpty ? [] : ["execve"]))
+        recorder = try SyscallRecorder(tracker: tracker, syscalls: filter.numbers(extra: heldCommands.isEmpty ? [] : ["execve"]),
+                                    dataLimit: dataLimit)
         wallOffsetNs = Self.wallClockOffsetNs()
         lostAtStart = tracker.lost().dropFirst(Int(KP_LOST_EVENTS.rawValue)).first ?? 0
         try recorder.attach()
@@ -85,12 +90,20 @@ public final class SyscallCollector {
                     gated.remove(r.tid)
                     trusted.insert(r.pid)
                     socketFDs[r.pid] = [:]
-                    if showExecve { out.append(r) }
+                    if showExecve {
+                        var shown = r
+                        fdNames?.annotate(&shown)
+                        out.append(shown)
+                    }
                 }
                 continue
             }
             if r.name == "execve" && r.ret == 0 { socketFDs[r.pid] = nil }
-            if keep(r) { out.append(r) }
+            if keep(r) {
+                var shown = r
+                fdNames?.annotate(&shown)
+                out.append(shown)
+            }
         }
         if accumulate { collected.append(contentsOf: out) }
         return out

@@ -33,6 +33,8 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
     /// sendmsg/recvmsg: [msg_iovlen, msg_controllen, msg_flags, iov[0].iov_len];
     /// readv/writev: [_, _, _, iov[0].iov_len]; nil for other calls.
     public var msg: [UInt64]?
+    /// strace -y: what the fds this call names or returns were (FDNames).
+    public var fdNames: [Int32: String]?
 
     /// A record from values (tests, replays): `exitNs` 0 marks a call that never returned.
     public init(pid: Int32, tid: Int32? = nil, comm: String = "", name: String, args: [UInt64], ret: Int64,
@@ -79,7 +81,8 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
     public func int(_ i: Int) -> Int32 { Int32(truncatingIfNeeded: arg(i)) }
 
     /// The calls whose `msg` is recorded (struct msghdr or the first iovec).
-    public static let messageCalls: Set<String> = ["sendmsg", "recvmsg", "readv", "writev"]
+    /// execve: [argv strings recorded, argc, envc] (bpf/include/kpath.h).
+    public static let messageCalls: Set<String> = ["sendmsg", "recvmsg", "readv", "writev", "execve"]
 
     /// The recorded buffer read as the C int / 64-bit value at `offset`
     /// (option values, timeouts); nil when not that much was copied.
@@ -97,7 +100,7 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case pid, tid, comm, nr, name, args, ret, enterNs, exitNs, time, addr, address, data, lenIn, lenOut, msg
+        case pid, tid, comm, nr, name, args, ret, enterNs, exitNs, time, addr, address, data, lenIn, lenOut, msg, fdNames
     }
 
     public init(from decoder: Decoder) throws {
@@ -118,6 +121,7 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
         lenIn = try c.decodeIfPresent(Int32.self, forKey: .lenIn)
         lenOut = try c.decodeIfPresent(Int32.self, forKey: .lenOut)
         msg = try c.decodeIfPresent([UInt64].self, forKey: .msg)
+        fdNames = try c.decodeIfPresent([Int32: String].self, forKey: .fdNames)
     }
 
     /// addr and data as hex strings (compact JSON); the rest as is.
@@ -139,6 +143,7 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(lenIn, forKey: .lenIn)
         try c.encodeIfPresent(lenOut, forKey: .lenOut)
         try c.encodeIfPresent(msg, forKey: .msg)
+        try c.encodeIfPresent(fdNames, forKey: .fdNames)
     }
 }
 

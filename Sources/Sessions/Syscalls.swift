@@ -21,6 +21,8 @@ public final class SyscallsSession {
         public var accumulate = false
         /// Where the command's stdout goes (--json sends it to stderr, away from the JSON).
         public var commandOutput: HeldProcess.Output = .inherit
+        /// Bytes of each buffer recorded (strace -s; at least 64 so compare's claims see as much as before).
+        public var stringLimit = 32
         public init(filter: SyscallFilter) { self.filter = filter }
     }
 
@@ -41,13 +43,15 @@ public final class SyscallsSession {
         var held: HeldProcess? = nil
         if let exe = o.command.first {
             let path = try HeldProcess.resolveExecutable(exe)
-            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command", output: o.commandOutput)
+            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command", output: o.commandOutput,
+                                  argv0: exe, markEnvironment: false)
         }
         child = held
         tracker = try Tracker(phases: false)
         try tracker.follow(commandPID: held?.pid, pid: o.pid, followPIDForks: o.followForks)
         collector = try SyscallCollector(tracker: tracker, filter: o.filter,
-                                         heldCommands: held.map { [$0.pid] } ?? [], accumulate: o.accumulate)
+                                         heldCommands: held.map { [$0.pid] } ?? [], accumulate: o.accumulate,
+                                         dataLimit: max(64, o.stringLimit))
     }
 
     /// Lets the held command run.

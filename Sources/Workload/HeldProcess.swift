@@ -65,8 +65,12 @@ public final class HeldProcess: @unchecked Sendable {
     /// Starts `executable` (a name searched in PATH, or a path) with
     /// `arguments` as a child parked before exec, and returns once it is
     /// parked (or throws). Spawn from the main thread; see above.
+    /// `argv0`: the command's argv[0] (the name as typed, like a shell or
+    /// strace gives it); the resolved path when nil. `markEnvironment`:
+    /// add KPATH_HELD=1 (off for `kpath syscalls`, whose command gets the
+    /// user's environment unchanged, as under strace).
     public init(executable: String, arguments: [String], role: String, output: Output = .inherit,
-                readyTimeout: Double = 10) throws {
+                readyTimeout: Double = 10, argv0: String? = nil, markEnvironment: Bool = true) throws {
         let path = try HeldProcess.resolveExecutable(executable)
         self.executable = path
         self.arguments = arguments
@@ -111,7 +115,7 @@ public final class HeldProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argvStrings = [trampoline, "__held", String(childEnd), path] + arguments
+        let argvStrings = [trampoline, "__held", String(childEnd), path, argv0 ?? path] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = argvStrings.map { strdup($0) }
         argv.append(nil)
         defer { for p in argv { free(p) } }
@@ -126,7 +130,7 @@ public final class HeldProcess: @unchecked Sendable {
             }
             cursor = cursor! + 1
         }
-        envp.append(strdup(HeldProcess.environmentMarker + "=1"))
+        if markEnvironment { envp.append(strdup(HeldProcess.environmentMarker + "=1")) }
         envp.append(nil)
         defer { for p in envp { free(p) } }
 
@@ -270,14 +274,14 @@ public final class HeldProcess: @unchecked Sendable {
         throw WorkloadError.commandNotFound(name)
     }
 
-    /// The trampoline: when kpath runs as `kpath __held FD PATH [ARGS...]`,
+    /// The trampoline: when kpath runs as `kpath __held FD PATH ARGV0 [ARGS...]`,
     /// park until released, then exec PATH; never returns in that case.
     /// Otherwise returns at once. Call it first thing in main.
     public static func runTrampolineIfRequested() {
         guard CommandLine.argc > 2, let second = CommandLine.unsafeArgv[1], strcmp(second, "__held") == 0 else { return }
         let args = CommandLine.arguments
-        guard args.count >= 4, let fd = Int32(args[2]), fd >= 0 else {
-            fputs("kpath: error: usage: kpath __held FD PATH [ARGS...] (internal to HeldProcess)\n", stderr)
+        guard args.count >= 5, let fd = Int32(args[2]), fd >= 0 else {
+            fputs("kpath: error: usage: kpath __held FD PATH ARGV0 [ARGS...] (internal to HeldProcess)\n", stderr)
             exit(2)
         }
         let parent = getppid()
@@ -298,7 +302,7 @@ public final class HeldProcess: @unchecked Sendable {
         }
         close(fd)
         let path = args[3]
-        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + args[4...]).map { strdup($0) }
+        var argv: [UnsafeMutablePointer<CChar>?] = args[4...].map { strdup($0) }
         argv.append(nil)
         execv(path, argv)
         let code = errno

@@ -25,7 +25,8 @@ struct FunccountCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Patterns are POSIX extended regular expressions.")
     var regexp = false
 
-    @Flag(name: .shortAndLong, help: "Print a HH:MM:SS timestamp with each table.")
+    // -T is bcc funccount's letter; -t stays (kpath's first one).
+    @Flag(name: [.customShort("T"), .customShort("t"), .long], help: "Print a HH:MM:SS timestamp with each table (-T as in bcc; -t too).")
     var timestamp = false
 
     @Flag(help: "Print the counts as JSON.")

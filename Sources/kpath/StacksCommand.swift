@@ -41,6 +41,10 @@ struct StacksCommand: ParsableCommand {
     @Flag(name: [.customShort("P"), .customLong("per-pid")], help: "Show stacks separately for each process.")
     var perPID = false
 
+    // bcc stackcount's letter for the duration (its -d is the delimiter; kpath's -d stays the duration).
+    @Option(name: .customShort("D"), parsing: .unconditional, help: "Stop after SECONDS (stackcount -D; the same as -d).")
+    var durationD: Double?
+
     @Flag(help: "Print the stacks as JSON (every task, phase and context apart).")
     var json = false
 
@@ -49,6 +53,8 @@ struct StacksCommand: ParsableCommand {
     func validate() throws {
         if let l = limit, l <= 0 { throw ValidationError("--limit must be a positive number of stacks, got \(l)") }
         if folded && json { throw ValidationError("use either --folded or --json, not both") }
+        if let d = durationD, !(d > 0) { throw ValidationError("-D must be a positive number of seconds, got \(d)") }
+        if durationD != nil && tracing.duration != nil { throw ValidationError("-D and -d are the same (the duration); give one") }
     }
 
     func run() throws {
@@ -57,7 +63,7 @@ struct StacksCommand: ParsableCommand {
             if let path = svg { try AtomicFile.checkWritable(path) }
             let session = try startStacks(probed, tracing, events: false)
             try session.releaseCommand()
-            waitUntil(tracing.duration, stop: { session.child.map { !$0.isRunning } ?? false })
+            waitUntil(durationD ?? tracing.duration, stop: { session.child.map { !$0.isRunning } ?? false })
             if Interrupt.requested && !json && !folded { out("\n") }
             let stacks = try session.stacks()
             let losses = session.losses()

@@ -1,5 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
+import Glibc
+import KernelInfo
 import Probes
 import Reports
 import Sessions
@@ -29,6 +31,19 @@ struct TraceCommand: ParsableCommand {
     @Option(name: [.customShort("M"), .customLong("max-events")], parsing: .unconditional, help: "Stop after N hits.")
     var maxEvents: Int?
 
+    // bcc trace's letters: -t seconds since the start, -T the time of day, -n COMM, -L TID.
+    @Flag(name: [.customShort("t"), .customLong("timestamp")], help: "Print a TIME column: seconds since tracing started (bcc trace -t).")
+    var relativeTime = false
+
+    @Flag(name: [.customShort("T"), .customLong("time")], help: "Print a TIME column: HH:MM:SS of each hit (bcc trace -T).")
+    var clockTime = false
+
+    @Option(name: [.customShort("n"), .customLong("name")], help: "Only hits of processes whose name (comm) contains NAME (bcc trace -n).")
+    var name: String?
+
+    @Option(name: [.customShort("L"), .customLong("tid")], parsing: .unconditional, help: "Only hits of this thread (bcc trace -L).")
+    var tid: Int32?
+
     @Flag(inversion: .prefixedNo, help: "Show +0xOFFSET on frames.")
     var offsets = true
 
@@ -36,19 +51,34 @@ struct TraceCommand: ParsableCommand {
 
     func validate() throws {
         if let m = maxEvents, m <= 0 { throw ValidationError("-M/--max-events must be a positive number, got \(m)") }
+        if let t = tid, t <= 0 { throw ValidationError("-L/--tid must be a positive thread id, got \(t)") }
+        if let n = name, n.isEmpty { throw ValidationError("-n/--name needs a process name (or part of one)") }
+        if relativeTime && clockTime { throw ValidationError("use either -t (seconds since the start) or -T (time of day), not both") }
     }
 
     func run() throws {
         try reportingErrors {
             let session = try startStacks(probed, tracing, events: true)
-            out(TraceReport.header + "\n")
+            let timed = relativeTime || clockTime
+            out((timed ? "TIME     " : "") + TraceReport.header + "\n")
+            var mono = timespec(), real = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &mono)
+            clock_gettime(CLOCK_REALTIME, &real)
+            let startNs = UInt64(mono.tv_sec) * 1_000_000_000 + UInt64(mono.tv_nsec)
+            let wallOffset = Double(real.tv_sec - mono.tv_sec) + Double(real.tv_nsec - mono.tv_nsec) / 1e9
+            func time(_ h: TraceHit) -> String {
+                if relativeTime { return cFormat("%-8.3f ", h.ns >= startNs ? Double(h.ns - startNs) / 1e9 : 0) }
+                return StraceFormat.clock(Double(h.ns) / 1e9 + wallOffset).prefix(8) + " "
+            }
             try session.releaseCommand()
             let started = Date()
             var printed = 0
             func emit(_ hits: [TraceHit]) -> Bool {
                 for h in hits {
                     if let m = maxEvents, printed >= m { return true }
-                    out(TraceReport.block(h, kernelStack: kernelStack, offsets: offsets))
+                    if let t = tid, h.tid != UInt32(t) { continue }
+                    if let n = name, !h.comm.contains(n) { continue }
+                    out((timed ? time(h) : "") + TraceReport.block(h, kernelStack: kernelStack, offsets: offsets))
                     printed += 1
                 }
                 return maxEvents.map { printed >= $0 } ?? false

@@ -16,7 +16,7 @@ final class HarnessHostTests: XCTestCase {
     }
 
     func testSyscallsStartAtExecve() throws {
-        let r = try runCommand(kpathBinary(), ["syscalls", "-e", "all", "--", "/bin/true"], timeout: 60, failOnTimeout: true)
+        let r = try runCommand(kpathBinary(), ["syscalls", "-o", "/dev/stdout", "-e", "all", "--", "/bin/true"], timeout: 60, failOnTimeout: true)
         XCTAssertEqual(r.status, 0, r.stderr)
         let first = r.lines.first ?? ""
         XCTAssertTrue(first.hasPrefix("execve(\"/bin/true\""), "first line: \(first)\n\(r.stdout.prefix(400))")

@@ -31,7 +31,7 @@ final class LossHostTests: XCTestCase {
     func flood(json: Bool) throws -> (Int32, String, String) {
         let dd = "/bin/dd"
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: dd), "no \(dd) (coreutils) to make the flood")
-        return try kpath(["syscalls", "-e", "write"] + (json ? ["--json"] : []) +
+        return try kpath(["syscalls", "-e", "write"] + (json ? ["--json"] : ["-o", "/dev/stdout"]) +
                          ["--", dd, "if=/dev/zero", "of=/dev/null", "bs=1", "count=\(Self.writes)", "status=none"],
                          env: ["KPATH_RINGBUF_PAGES": "1"])
     }

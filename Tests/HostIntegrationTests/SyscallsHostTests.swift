@@ -22,8 +22,12 @@ final class SyscallsHostTests: XCTestCase {
     typealias Run = CommandRun
 
     /// Runs kpath with `args`; after `interruptAfter` seconds sends SIGINT; kills it after `timeout`.
+    /// `syscalls` lines go to stderr like strace's; these tests read them on
+    /// stdout through `-o /dev/stdout` (a pipe here), unless --json, -c or -o is given.
     func kpath(_ args: [String], interruptAfter: Double? = nil, timeout: Double = 60) throws -> Run {
-        try runCommand(Self.kpath, args, interruptAfter: interruptAfter, timeout: timeout, failOnTimeout: true)
+        var a = args
+        if a.first == "syscalls", !a.contains("--json"), !a.contains("-o"), !a.contains("-c") { a.insert(contentsOf: ["-o", "/dev/stdout"], at: 1) }
+        return try runCommand(Self.kpath, a, interruptAfter: interruptAfter, timeout: timeout, failOnTimeout: true)
     }
 
     /// `kpath echo server` on 127.0.0.1, an ephemeral port; stopped at the end of the test.

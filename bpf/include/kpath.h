@@ -84,9 +84,19 @@ struct kp_hit_event {
 	char comm[16];
 };
 
-/* syscalls.bpf.c: one finished syscall. */
+/* syscalls.bpf.c: one finished syscall. A record in the ring buffer is this
+ * struct cut after data_len bytes of data (KP_SYSCALL_HEAD + data_len), so
+ * that `-s 4096` costs ring buffer space only for the calls that carry that
+ * much; it is built in a per-CPU scratch copy, not on the 512-byte BPF stack. */
 #define KP_ADDR_MAX 112
-#define KP_DATA_MAX 64
+#define KP_DATA_MAX 4096  /* strace -s at most; user space sets how much is copied */
+#define KP_PATH_MAX 256   /* a path argument, read at entry */
+/* execve: argv strings read at entry (its memory is gone at exit), at most
+ * KP_EXEC_ARGS of them and KP_EXEC_BUF bytes; data then holds
+ * "path\0arg0\0arg1\0..." and msg[0..2] = strings read, argc, envc. */
+#define KP_EXEC_ARGS 32
+#define KP_EXEC_BUF 1024
+#define KP_EXEC_COUNT_MAX 512 /* argc/envc counted up to this */
 struct kp_syscall_event {
 	__u64 enter_ns;
 	__u64 exit_ns;
@@ -106,6 +116,7 @@ struct kp_syscall_event {
 	__u8 addr[KP_ADDR_MAX];
 	__u8 data[KP_DATA_MAX];
 };
+#define KP_SYSCALL_HEAD (sizeof(struct kp_syscall_event) - KP_DATA_MAX)
 
 /* packets.bpf.c: one packet handed to a device (net:net_dev_queue). */
 struct kp_packet_event {

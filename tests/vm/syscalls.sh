@@ -4,7 +4,9 @@ start_servers 7022 7021
 sc_servers=$servers
 
 t_sc_udp_network() {
-	runs /tmp/sc1.out kpath syscalls -e network -- kpath echo client --proto udp --to 127.0.0.1:7021 &&
+	# lines go to stderr like strace's, or -o FILE; the client's own output to runs' file
+	runs /tmp/sc1.cmd kpath syscalls -o /tmp/sc1.out -e network -- kpath echo client --proto udp --to 127.0.0.1:7021 &&
+	cat /tmp/sc1.out &&
 	has_all /tmp/sc1.out \
 		'^socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = [0-9]+$' \
 		'^connect\([0-9]+, \{sa_family=AF_INET, sin_port=htons\(7021\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' \
@@ -15,7 +17,8 @@ t_sc_udp_network() {
 check "syscalls -e network on a UDP dial: socket SOCK_DGRAM, connect to the port, SO_RCVTIMEO" t_sc_udp_network
 
 t_sc_tcp_socket_io() {
-	runs /tmp/sc2.out kpath syscalls -- kpath echo client --proto tcp --to 127.0.0.1:7022 --message hello &&
+	runs /tmp/sc2.cmd kpath syscalls -o /tmp/sc2.out -- kpath echo client --proto tcp --to 127.0.0.1:7022 --message hello &&
+	cat /tmp/sc2.out &&
 	has_all /tmp/sc2.out \
 		'^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3$' \
 		'^connect\(3, \{sa_family=AF_INET, sin_port=htons\(7022\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = 0$' \
@@ -27,7 +30,7 @@ t_sc_tcp_socket_io() {
 check "syscalls (socket-io) on a TCP dial: SOCK_STREAM, connect, write/read \"hello\", close" t_sc_tcp_socket_io
 
 t_sc_refused() {
-	kpath syscalls -e connect -- kpath echo client --proto tcp --to 127.0.0.1:7029 >/tmp/sc3.out 2>/tmp/sc3.err && { echo "expected a non-zero exit"; return 1; }
+	kpath syscalls -e connect -- kpath echo client --proto tcp --to 127.0.0.1:7029 >/tmp/sc3.cmd 2>/tmp/sc3.out && { echo "expected a non-zero exit"; return 1; }
 	cat /tmp/sc3.out
 	has /tmp/sc3.out '^connect\(3, \{sa_family=AF_INET, sin_port=htons\(7029\), sin_addr=inet_addr\("127\.0\.0\.1"\)\}, 16\) = -1 ECONNREFUSED \(Connection refused\)$'
 }

@@ -1,0 +1,125 @@
+// Pure helpers of the strace conformance check (StraceConformanceHostTests):
+// parse strace -f -o and kpath syscalls --json into per-thread call lists,
+// normalize what differs between two runs, and compare.
+import Foundation
+
+/// One call: its name, its arguments split at top-level commas, its result.
+struct TracedCall: Equatable {
+    var name: String
+    var args: [String]
+    var result: String
+    var text: String { "\(name)(\(args.joined(separator: ", "))) = \(result)" }
+
+    /// `name(args) = result`, nil for lines that are not a finished call.
+    init?(_ line: String) {
+        guard let open = line.firstIndex(of: "("), !line.hasPrefix("---"), !line.hasPrefix("+++") else { return nil }
+        name = String(line[..<open])
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !name.isEmpty else { return nil }
+        // the closing paren of the call: scan quotes and nesting
+        var depth = 0, inQuote = false, escaped = false, close: String.Index? = nil
+        var i = open
+        while i < line.endIndex {
+            let c = line[i]
+            if inQuote {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inQuote = false }
+            } else if c == "\"" { inQuote = true
+            } else if "([{".contains(c) { depth += 1
+            } else if ")]}".contains(c) {
+                depth -= 1
+                if depth == 0 && c == ")" { close = i; break }
+            }
+            i = line.index(after: i)
+        }
+        guard let close else { return nil }
+        args = TracedCall.split(String(line[line.index(after: open)..<close]))
+        let rest = line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)
+        guard rest.hasPrefix("=") else { return nil }
+        result = String(rest.dropFirst()).trimmingCharacters(in: .whitespaces)
+        if let r = result.range(of: #" <[0-9.]+>$"#, options: .regularExpression) { result.removeSubrange(r) }
+    }
+
+    static func split(_ s: String) -> [String] {
+        var out: [String] = [], cur = "", depth = 0, inQuote = false, escaped = false
+        for c in s {
+            if inQuote {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inQuote = false }
+            } else if c == "\"" { inQuote = true
+            } else if "([{".contains(c) { depth += 1
+            } else if ")]}".contains(c) { depth -= 1
+            } else if c == "," && depth == 0 { out.append(cur.trimmingCharacters(in: .whitespaces)); cur = ""; continue }
+            cur.append(c)
+        }
+        if !cur.isEmpty || !out.isEmpty { out.append(cur.trimmingCharacters(in: .whitespaces)) }
+        return out
+    }
+}
+
+enum StraceConformance {
+    /// Calls whose presence or count depends on timing, not on the program:
+    /// lock waits, signal returns, and calls a signal interrupted.
+    static func timingDependent(_ c: TracedCall) -> Bool {
+        ["futex", "rt_sigreturn", "restart_syscall", "sched_yield"].contains(c.name)
+            || c.result.contains("ERESTART") || c.result.contains("EINTR")
+    }
+
+    /// A call its thread was still in when it ended (a helper thread blocked in
+    /// rt_sigtimedwait when the process exits): strace prints it `= ?`;
+    /// kpath records a call at sys_exit, which never comes (docs/syscalls.md).
+    static func unfinishedAtExit(_ c: TracedCall) -> Bool {
+        c.result == "?" && c.name != "exit" && c.name != "exit_group"
+    }
+
+    /// strace -f -o FILE: `PID call...`, with `<unfinished ...>` / `<... NAME resumed>` pairs joined.
+    static func parseStrace(_ text: String) -> [Int: [TracedCall]] {
+        var pending: [Int: String] = [:]
+        var out: [Int: [TracedCall]] = [:]
+        for raw in text.split(separator: "\n") {
+            let parts = raw.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let pid = Int(parts[0]) else { continue }
+            var line = parts[1].trimmingCharacters(in: .whitespaces) // strace pads short pids
+            if line.hasSuffix(" <unfinished ...>") {
+                pending[pid] = String(line.dropLast(" <unfinished ...>".count))
+                continue
+            }
+            if line.hasPrefix("<... "), let end = line.range(of: " resumed>") {
+                line = (pending.removeValue(forKey: pid) ?? "") + line[end.upperBound...]
+            }
+            if let c = TracedCall(line) { out[pid, default: []].append(c) }
+        }
+        return out
+    }
+
+    /// kpath syscalls --json: each record's tid and line (its `[pid N] ` prefix dropped).
+    static func parseKpath(_ json: String) throws -> [Int: [TracedCall]] {
+        let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        var out: [Int: [TracedCall]] = [:]
+        for r in doc?["records"] as? [[String: Any]] ?? [] {
+            guard let tid = r["tid"] as? Int, var line = r["line"] as? String else { continue }
+            if let p = line.range(of: #"^\[pid +[0-9]+\] "#, options: .regularExpression) { line.removeSubrange(p) }
+            if let c = TracedCall(line) { out[tid, default: []].append(c) }
+        }
+        return out
+    }
+
+    /// Pointers, ephemeral ports and socket inodes differ from run to run.
+    static func normalize(_ s: String) -> String {
+        var t = s.replacingOccurrences(of: #"0x[0-9a-f]+"#, with: "PTR", options: .regularExpression)
+        t = t.replacingOccurrences(of: #"htons\((3[2-9][0-9]{3}|[4-6][0-9]{4})\)"#, with: "htons(EPHEMERAL)", options: .regularExpression)
+        t = t.replacingOccurrences(of: #"socket:\[[0-9]+\]"#, with: "socket:[INODE]", options: .regularExpression)
+        t = t.replacingOccurrences(of: #"nl_pid=[1-9][0-9]*"#, with: "nl_pid=PID", options: .regularExpression)
+        return t
+    }
+
+    /// An argument kpath leaves as a pointer or number where strace decodes
+    /// memory (a struct stat, a readlink buffer): not compared, counted.
+    static func undecoded(_ kpathArg: String, strace: String) -> Bool {
+        kpathArg == "PTR" || strace.contains("nlmsg_len=") // netlink payloads: kpath shows the bytes
+    }
+
+    /// Differences that stay (docs/syscalls.md): strace 6.1 names the x86_64
+    /// value 20 SO_RCVTIMEO_OLD and prints its bytes; kpath says SO_RCVTIMEO
+    /// and decodes the timeval, as newer strace does.
+    static func known(strace a: TracedCall, kpath b: TracedCall) -> Bool {
+        a.name == "setsockopt" && a.args.count == 5 && a.args[2] == "SO_RCVTIMEO_OLD" && b.args[2] == "SO_RCVTIMEO"
+    }
+}
