@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KernelInfoTests", dependencies: ["KernelInfo"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Sessions"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Sessions", "Probes"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
         .testTarget(name: "HostIntegrationTests", dependencies: ["Probes", "Sessions", "Libbpf", "BPFObjects", "KernelInfo", "Reports"]),
     ],

@@ -13,7 +13,6 @@ const volatile __u32 trace_all = 1;
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24);
-	__type(value, struct kp_graph_event);
 } graph_events SEC(".maps");
 
 struct {

@@ -123,7 +123,7 @@ public struct CallGraphBuilder {
         var f = o.stack.removeLast()
         if let t = returnTs {
             f.node.durationNs = t >= f.entryTs ? t - f.entryTs : 0
-            f.node.ret = ret
+            f.node.ret = ret.map(Self.errnoWidened)
             let inner = f.node.children.reduce(UInt64(0)) { $0 + ($1.durationNs ?? 0) }
             if inner > f.node.durationNs! { anomalies.childrenLongerThanParent += 1 }
         } else {
@@ -143,6 +143,14 @@ public struct CallGraphBuilder {
             anomalies.unfinishedSyscalls += 1
         }
         trees.append(o.tree)
+    }
+
+    /// An `int` function returning -ECONNREFUSED leaves 0xffffff91 in rax
+    /// (upper half zero): read such values as the negative int they are.
+    static func errnoWidened(_ raw: Int64) -> Int64 {
+        guard raw >> 32 == 0 else { return raw }
+        let low = Int32(truncatingIfNeeded: raw)
+        return low < 0 && low >= -4095 ? Int64(low) : raw
     }
 
     /// Closes what is still open (syscalls that never exited) and returns everything.

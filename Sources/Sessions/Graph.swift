@@ -40,7 +40,7 @@ public final class GraphSession {
         "^(__sys_(socket|bind|listen|connect|accept|sendto|recvfrom|sendmsg|recvmsg|shutdown|setsockopt|getsockopt|getsockname|getpeername)[a-z_0-9]*|__sock_(create|release|sendmsg)|sock_(close|sendmsg|recvmsg|def_readable|alloc_file|create)|sk_alloc|sk_free)$",
         "^(__inet_(stream_connect|hash_connect|check_established|lookup_established|lookup_listener|bind|listen_sk|accept)|inet_(stream_connect|dgram_connect|sendmsg|recvmsg|release|create|hash_connect|wait_for_connect|autobind|csk_get_port|csk_accept|csk_listen_start))$",
         "^(tcp_v4_[a-z_]*|tcp_connect[a-z_]*|__tcp_[a-z_]*|tcp_transmit_skb|tcp_rcv_[a-z_]*|tcp_reset|tcp_done|tcp_set_state|tcp_sendmsg[a-z_]*|tcp_recvmsg[a-z_]*|tcp_close|tcp_init_sock|tcp_finish_connect)$",
-        "^(udp_(sendmsg|recvmsg|send_skb|lib_get_port|v4_get_port|rcv|connect|init_sock|destroy_sock|lib_close|queue_rcv_skb)|__udp4_[a-z_]*|__udp_(disconnect|enqueue_schedule_skb)|__?ip4_datagram_connect)$",
+        "^(udp_(sendmsg|recvmsg|send_skb|lib_get_port|v4_get_port|rcv|connect|init_sock|destroy_sock|lib_close|queue_rcv_skb)|__udp4_[a-z_]*|__udp_(disconnect|enqueue_schedule_skb)|(__)?ip4_datagram_connect)$",
         "^(ip_(output|finish_output2?|local_out|queue_xmit|rcv|rcv_finish|local_deliver|local_deliver_finish|route_output_flow|make_skb|send_skb|append_data)|__ip_(local_out|queue_xmit|finish_output|append_data|make_skb))$",
         "^(__dev_queue_xmit|dev_hard_start_xmit|loopback_xmit|netif_rx(_internal)?|__netif_receive_skb[a-z_]*|net_rx_action)$",
     ]
@@ -86,8 +86,9 @@ public final class GraphSession {
             held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command")
         }
         child = held
-        tracker = try Tracker(phases: false)
+        tracker = try Tracker(phases: false, interrupts: true)
         try tracker.follow(commandPID: held?.pid, pid: o.pid, followPIDForks: true)
+        try tracker.attachInterrupts()
         recorder = try CallRecorder(functions: functions, backend: backend, tracker: tracker, syscalls: numbers, kallsyms: kallsyms)
         if recorder.report.attached.isEmpty {
             throw ProbeError.nothingAttached(recorder.report.skippedSummary ?? "every function refused")
