@@ -62,7 +62,9 @@ public enum GraphReport {
             if n.children.isEmpty {
                 lines.append(col(time) + indent(level) + "\(n.function)();" + tail)
             } else if let d = pruning.depth, level >= d {
-                lines.append(col(time) + indent(level) + "\(n.function)() { ... \(n.callCount - 1) calls hidden }" + tail)
+                lines.append(col(time) + indent(level) + "\(n.function)() { ... \(calls(n.callCount - 1)) hidden }" + tail)
+            } else if let min = pruning.minTimeNs, n.children.allSatisfy({ ($0.durationNs ?? .max) < min }) {
+                lines.append(col(time) + indent(level) + "\(n.function)() { ... \(calls(n.callCount - 1)) hidden (under \(duration(min))) }" + tail)
             } else {
                 lines.append(blank + indent(level) + "\(n.function)() {")
                 renderNodes(n.children, level: level + 1, parentIrq: n.irq || parentIrq, pruning: pruning, into: &lines)
@@ -72,7 +74,7 @@ public enum GraphReport {
         }
         if inIrq { lines.append(blank + indent(level) + "<==========") }
         if hidden > 0, let min = pruning.minTimeNs {
-            lines.append(blank + indent(level) + "... \(hidden) calls hidden (under \(duration(min)))")
+            lines.append(blank + indent(level) + "... \(calls(hidden)) hidden (under \(duration(min)))")
         }
     }
 
@@ -107,7 +109,9 @@ public enum GraphReport {
             if n.children.isEmpty {
                 lines.append(cols + indent(level) + "\(n.function)();" + (tail.isEmpty ? "" : " /* \(tail) */"))
             } else if let d = pruning.depth, level >= d {
-                lines.append(cols + indent(level) + "\(n.function)() { ... \(n.totalCalls - n.calls) calls hidden }" + (tail.isEmpty ? "" : " /* \(tail) */"))
+                lines.append(cols + indent(level) + "\(n.function)() { ... \(calls(n.totalCalls - n.calls)) hidden }" + (tail.isEmpty ? "" : " /* \(tail) */"))
+            } else if let min = pruning.minTimeNs, n.children.allSatisfy({ ($0.medianNs ?? .max) < min }) {
+                lines.append(cols + indent(level) + "\(n.function)() { ... \(calls(n.totalCalls - n.calls)) hidden (median under \(duration(min))) }" + (tail.isEmpty ? "" : " /* \(tail) */"))
             } else {
                 lines.append(mblank + indent(level) + "\(n.function)() {")
                 renderMergedNodes(n.children, level: level + 1, parentIrq: n.irq || parentIrq, pruning: pruning, into: &lines)
@@ -116,7 +120,7 @@ public enum GraphReport {
         }
         if inIrq { lines.append(mblank + indent(level) + "<==========") }
         if hidden > 0, let min = pruning.minTimeNs {
-            lines.append(mblank + indent(level) + "... \(hidden) calls hidden (median under \(duration(min)))")
+            lines.append(mblank + indent(level) + "... \(calls(hidden)) hidden (median under \(duration(min)))")
         }
     }
 
@@ -126,11 +130,16 @@ public enum GraphReport {
         var s = "error from: \(o.chain.joined(separator: " → ")) → \(retText(o.error))"
         if let c = count { s += " (\(c) calls)" }
         s += "\n"
-        if !o.interruptFunctions.isEmpty {
-            s += "  \(o.innermost) returned it and no traced call below it did; interrupt work during the syscall ran "
-                + o.interruptFunctions.prefix(8).joined(separator: ", ") + (o.interruptFunctions.count > 8 ? ", ..." : "")
-                + ": state it set (a socket error) can be what \(o.innermost) read back\n"
+        var why = "  \(o.innermost) returned it and no traced call below it did"
+        if !o.innermostCallees.isEmpty {
+            why += " (it called " + o.innermostCallees.prefix(6).joined(separator: ", ") + (o.innermostCallees.count > 6 ? ", ..." : "") + ")"
         }
+        if !o.interruptFunctions.isEmpty {
+            why += "; interrupt work during the syscall ran " + o.interruptFunctions.prefix(6).joined(separator: ", ")
+                + (o.interruptFunctions.count > 6 ? ", ..." : "")
+        }
+        let plain = o.innermostCallees.isEmpty && o.interruptFunctions.isEmpty
+        s += why + (plain ? ": it made the error itself\n" : ": it made the error, or read back state one of these set (a socket error)\n")
         return s
     }
 
@@ -154,6 +163,9 @@ public enum GraphReport {
         if ns < 1_000_000_000 { return cFormat("%.3f ms", d / 1e6) }
         return cFormat("%.3f s", d / 1e9)
     }
+
+    /// "1 call", "12 calls"
+    static func calls(_ n: Int) -> String { n == 1 ? "1 call" : "\(n) calls" }
 
     static let blank = String(repeating: " ", count: 12) + "  |  "
     static func col(_ s: String) -> String { leftPad(s, 12) + "  |  " }

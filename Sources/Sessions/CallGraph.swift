@@ -186,6 +186,8 @@ public struct ErrorOrigin: Codable, Sendable, Equatable {
     /// Interrupt work inside the syscall, by function, for the reader to see
     /// where state could have been set (e.g. tcp_reset in the RST's softirq).
     public var interruptFunctions: [String]
+    /// What the innermost called (its direct callees, the thread's own), in order.
+    public var innermostCallees: [String] = []
 
     static func find(in tree: SyscallTree) -> ErrorOrigin? {
         guard let r = tree.ret, r < 0, r >= -4095 else { return nil }
@@ -196,6 +198,8 @@ public struct ErrorOrigin: Codable, Sendable, Equatable {
             level = hit.children
         }
         guard !chain.isEmpty else { return nil }
+        var callees: [String] = []
+        for n in level where !n.irq && !callees.contains(n.function) { callees.append(n.function) }
         var irqNames: [String] = []
         func walk(_ nodes: [CallNode], inIrq: Bool) {
             for n in nodes {
@@ -205,6 +209,6 @@ public struct ErrorOrigin: Codable, Sendable, Equatable {
             }
         }
         walk(tree.calls, inIrq: false)
-        return ErrorOrigin(error: r, chain: chain, interruptFunctions: irqNames)
+        return ErrorOrigin(error: r, chain: chain, interruptFunctions: irqNames, innermostCallees: callees)
     }
 }

@@ -170,16 +170,20 @@ final class CallGraphTests: XCTestCase {
         XCTAssertTrue(deep.contains("tcp_v4_connect() { ... 2 calls hidden }"), deep)
         XCTAssertFalse(deep.contains("__tcp_transmit_skb"), deep)
         let quick = GraphReport.renderTree(g.trees[0], pruning: .init(minTimeNs: 15))
-        XCTAssertTrue(quick.contains("... 1 calls hidden (under 0.015 us)"), quick)
+        XCTAssertTrue(quick.contains("    0.017 us  |      tcp_connect() { ... 1 call hidden (under 0.015 us) }"), quick)
         XCTAssertFalse(quick.contains("__tcp_transmit_skb"), quick)
-        XCTAssertTrue(quick.contains("tcp_connect();"), quick)
+        // siblings under the limit are summed up in one line
+        let e = [enter(0), call(1, 1), call(2, 2), ret(2, 3), call(3, 4), ret(3, 5), call(2, 6), ret(2, 40), ret(1, 50), exit(60)]
+        let some = GraphReport.renderTree(build(e).trees[0], pruning: .init(minTimeNs: 10))
+        XCTAssertTrue(some.contains("    0.034 us  |    tcp_connect();"), some)
+        XCTAssertTrue(some.contains("|    ... 2 calls hidden (under 0.010 us)"), some)
     }
 
     func testLeafOnOneLineAndTimeAtClosingBrace() {
         let text = GraphReport.renderTree(build(dial(at: 0)).trees[0], pruning: .init())
         let lines = text.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.contains("     0.006 us  |        __tcp_transmit_skb();"), text)
+        XCTAssertTrue(lines.contains("    0.006 us  |        __tcp_transmit_skb();"), text)
         XCTAssertTrue(lines.contains("              |    tcp_v4_connect() {"), text)
-        XCTAssertTrue(lines.contains("     0.028 us  |    } /* tcp_v4_connect */"), text)
+        XCTAssertTrue(lines.contains("    0.028 us  |    } /* tcp_v4_connect */"), text)
     }
 }

@@ -55,6 +55,18 @@ t_graph_refused() {
 }
 check "graph of a refused connect names the function the -ECONNREFUSED came from" t_graph_refused
 
+t_graph_address_keys() {
+	# kernels without attach cookies (5.10-5.14): entries keyed by probed
+	# address, returns (the kretprobe trampoline) matched to the innermost call
+	KPATH_HIT_KEY=address kpath graph --backend kprobe --syscall connect 'tcp_v4_connect,tcp_connect,__tcp_transmit_skb' -- kpath echo client --proto tcp --to 127.0.0.1:7041 --count 2 >/tmp/gr5.out 2>/tmp/gr5.err || { cat /tmp/gr5.err; return 1; }
+	cat /tmp/gr5.out /tmp/gr5.err
+	has /tmp/gr5.out '^connect\(\): 2 calls' &&
+	has /tmp/gr5.out '^ +1\.00 .*\|      __tcp_transmit_skb\(\);$' &&
+	has /tmp/gr5.out '^ +1\.00 .*\|  \} /\* tcp_v4_connect \*/$' &&
+	clean /tmp/gr5.err
+}
+check "graph with per-function kprobes keyed by address (no cookies): the same nesting" t_graph_address_keys
+
 t_graph_bad_inputs() {
 	r=0
 	fails_with 1 '^kpath: error: kpath graph records returns through kprobes' kpath graph --backend fentry -- true || r=1
