@@ -86,13 +86,15 @@ public enum GraphReport {
         if m.lost > 0 { s += "; \(m.lost) records lost (trees incomplete)" }
         s += "\n" + leftPad("CALLS/SYS", 9) + leftPad("MEDIAN", 12) + leftPad("P90", 12) + "  |  FUNCTION CALLS\n"
         var lines: [String] = []
-        renderMergedNodes(m.calls, level: 1, parentIrq: false, pruning: pruning, into: &lines)
+        renderMergedNodes(m.calls, level: 1, parentIrq: false, pruning: pruning, syscalls: m.count, into: &lines)
         s += lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
         for o in m.errorOrigins { s += errorText(o.origin, count: o.count) }
         return s
     }
 
-    static func renderMergedNodes(_ nodes: [MergedNode], level: Int, parentIrq: Bool, pruning: Pruning, into lines: inout [String]) {
+    static func renderMergedNodes(_ nodes: [MergedNode], level: Int, parentIrq: Bool, pruning: Pruning, syscalls: Int, into lines: inout [String]) {
+        /// hidden calls per syscall: "91.00 calls/syscall"
+        func perSyscall(_ n: Int) -> String { cFormat("%.2f calls/syscall", Double(n) / Double(max(1, syscalls))) }
         var hidden = 0
         var inIrq = false
         let mblank = String(repeating: " ", count: 33) + "  |  "
@@ -109,18 +111,18 @@ public enum GraphReport {
             if n.children.isEmpty {
                 lines.append(cols + indent(level) + "\(n.function)();" + (tail.isEmpty ? "" : " /* \(tail) */"))
             } else if let d = pruning.depth, level >= d {
-                lines.append(cols + indent(level) + "\(n.function)() { ... \(calls(n.totalCalls - n.calls)) hidden }" + (tail.isEmpty ? "" : " /* \(tail) */"))
+                lines.append(cols + indent(level) + "\(n.function)() { ... \(perSyscall(n.totalCalls - n.calls)) hidden }" + (tail.isEmpty ? "" : " /* \(tail) */"))
             } else if let min = pruning.minTimeNs, n.children.allSatisfy({ ($0.medianNs ?? .max) < min }) {
-                lines.append(cols + indent(level) + "\(n.function)() { ... \(calls(n.totalCalls - n.calls)) hidden (median under \(duration(min))) }" + (tail.isEmpty ? "" : " /* \(tail) */"))
+                lines.append(cols + indent(level) + "\(n.function)() { ... \(perSyscall(n.totalCalls - n.calls)) hidden (median under \(duration(min))) }" + (tail.isEmpty ? "" : " /* \(tail) */"))
             } else {
                 lines.append(mblank + indent(level) + "\(n.function)() {")
-                renderMergedNodes(n.children, level: level + 1, parentIrq: n.irq || parentIrq, pruning: pruning, into: &lines)
+                renderMergedNodes(n.children, level: level + 1, parentIrq: n.irq || parentIrq, pruning: pruning, syscalls: syscalls, into: &lines)
                 lines.append(cols + indent(level) + "} /* \(n.function)\(tail.isEmpty ? "" : " " + tail) */")
             }
         }
         if inIrq { lines.append(mblank + indent(level) + "<==========") }
         if hidden > 0, let min = pruning.minTimeNs {
-            lines.append(mblank + indent(level) + "... \(calls(hidden)) hidden (median under \(duration(min)))")
+            lines.append(mblank + indent(level) + "... \(perSyscall(hidden)) hidden (median under \(duration(min)))")
         }
     }
 

@@ -162,6 +162,8 @@ final class CallGraphTests: XCTestCase {
         XCTAssertTrue(text.contains("connect(): 20 calls"), text)
         XCTAssertTrue(text.contains("0.75"), text)
         XCTAssertTrue(text.contains("1.00"), text)
+        let pruned = GraphReport.renderMerged(m[0], pruning: .init(depth: 1))
+        XCTAssertTrue(pruned.contains("|  tcp_v4_connect() { ... 0.75 calls/syscall hidden }"), pruned)
     }
 
     func testPruningSaysWhatItHid() {
