@@ -174,3 +174,17 @@ public enum GraphReport {
     static func indent(_ level: Int) -> String { String(repeating: "  ", count: level - 1) }
     static func leftPad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
 }
+
+extension GraphReport {
+    /// compare --graph: each protocol's merged trees one after the other, then the claim.
+    public static func renderCompare(_ r: CompareGraphResult, pruning: Pruning) -> String {
+        var s = ""
+        for run in r.runs {
+            s += "== \(run.proto.rawValue.uppercased()): call trees of \(CompareGraph.syscalls.joined(separator: ", ")) (\(run.graph.attached) functions, \(run.graph.backend.rawValue)) ==\n\n"
+            s += render(run.graph, pruning: pruning)
+        }
+        let mark = r.claim.status == .held ? "held" : r.claim.status == .notHeld ? "NOT HELD" : "unknown"
+        s += "claim \(r.claim.id): \(mark): \(r.claim.title)\n  \(r.claim.evidence)\n"
+        return s
+    }
+}

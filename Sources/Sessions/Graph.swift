@@ -54,6 +54,8 @@ public final class GraphSession {
         public var backend: Backend?
         /// Syscall names to root trees at; nil: every syscall.
         public var syscalls: [String]?
+        /// Where the command's output goes (compare --graph keeps it off its report).
+        public var commandOutput: HeldProcess.Output = .inherit
         public init() {}
     }
 
@@ -83,7 +85,7 @@ public final class GraphSession {
         var held: HeldProcess? = nil
         if let exe = o.command.first {
             let path = try HeldProcess.resolveExecutable(exe)
-            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command")
+            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command", output: o.commandOutput)
         }
         child = held
         tracker = try Tracker(phases: false, interrupts: true)
