@@ -67,6 +67,17 @@ t_graph_address_keys() {
 }
 check "graph with per-function kprobes keyed by address (no cookies): the same nesting" t_graph_address_keys
 
+t_graph_compare() {
+	# compare's own counting kept small (one function): the graph part is checked
+	kpath compare tcp udp --count 3 --functions tcp_v4_connect --graph >/tmp/gr6.out 2>/tmp/gr6.err || { cat /tmp/gr6.err; return 1; }
+	sed -n '/^== TCP: call trees/,$p' /tmp/gr6.out
+	has /tmp/gr6.out '^== TCP: call trees of connect, write, read, close' &&
+	has /tmp/gr6.out '^== UDP: call trees of connect, write, read, close' &&
+	has /tmp/gr6.out '^claim tcp-connect-tree: held: ' &&
+	has /tmp/gr6.out '^  TCP connect: tcp_v4_connect > tcp_connect > __tcp_transmit_skb nested; UDP connect: .*(ip4_datagram_connect|udp_connect).*, nothing transmitted$'
+}
+check "compare tcp udp --graph: both trees, claim tcp-connect-tree held" t_graph_compare
+
 t_graph_bad_inputs() {
 	r=0
 	fails_with 1 '^kpath: error: kpath graph records returns through kprobes' kpath graph --backend fentry -- true || r=1
