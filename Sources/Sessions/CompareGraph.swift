@@ -53,11 +53,15 @@ public enum CompareGraph {
     /// calls); UDP's connect runs ip4_datagram_connect (udp_connect on 7.x)
     /// and nothing below it transmits.
     public static func connectTreeClaim(_ runs: [ProtocolGraph]) -> Claim {
+        func merged(_ p: Proto) -> [MergedSyscall] { runs.first { $0.proto == p }?.graph.merged ?? [] }
+        return connectTreeClaim(tcp: merged(.tcp), udp: merged(.udp))
+    }
+
+    /// The same, from each protocol's merged syscalls.
+    public static func connectTreeClaim(tcp tcpMerged: [MergedSyscall], udp udpMerged: [MergedSyscall]) -> Claim {
         let title = "TCP's connect runs tcp_v4_connect > tcp_connect > __tcp_transmit_skb; UDP's connect runs ip4_datagram_connect and transmits nothing"
-        func connectCalls(_ p: Proto) -> [MergedNode]? {
-            runs.first { $0.proto == p }?.graph.merged?.first { $0.name == "connect" }?.calls
-        }
-        guard let tcp = connectCalls(.tcp), let udp = connectCalls(.udp) else {
+        guard let tcp = tcpMerged.first(where: { $0.name == "connect" })?.calls,
+              let udp = udpMerged.first(where: { $0.name == "connect" })?.calls else {
             return Claim(id: "tcp-connect-tree", title: title, status: .unknown, evidence: "no connect tree for TCP or UDP")
         }
         let chain = ["tcp_v4_connect", "tcp_connect", "__tcp_transmit_skb"]

@@ -91,7 +91,9 @@ struct CompareCommand: ParsableCommand {
             // SIGINT/SIGTERM while stdout was blocked: the report was cut short.
             if stdoutAbandoned && Interrupt.requested { throw Cancelled() }
             if let html = output.html {
-                try writeAtomically(html, HTMLReport.compare(result))
+                var page = HTMLReport.comparePage(result)
+                if let g = graphResult { page.sections.append(HTMLReport.graphSection(g)) }
+                try writeAtomically(html, page.render())
                 eprint("kpath: wrote \(html)")
             }
         }

@@ -188,4 +188,32 @@ final class CallGraphTests: XCTestCase {
         XCTAssertTrue(lines.contains("              |    tcp_v4_connect() {"), text)
         XCTAssertTrue(lines.contains("    0.028 us  |    } /* tcp_v4_connect */"), text)
     }
+
+    func testConnectTreeClaim() {
+        let names = ["tcp_v4_connect", "tcp_connect", "__tcp_transmit_skb", "ip4_datagram_connect", "ip_output", "tcp_v4_rcv"]
+        func merged(_ e: [CallEvent]) -> [MergedSyscall] {
+            GraphMerge.merge(CallGraph.build(e, functions: names, syscallName: name).trees)
+        }
+        let tcp = merged([enter(0), call(0, 1), call(1, 2), call(2, 3), ret(2, 4), ret(1, 5), ret(0, 6), exit(7)])
+        let udp = merged([enter(0), call(3, 1), ret(3, 2), exit(3)])
+        XCTAssertEqual(CompareGraph.connectTreeClaim(tcp: tcp, udp: udp).status, .held)
+        // __tcp_transmit_skb only in interrupt work below tcp_connect does not count
+        let irqOnly = merged([enter(0), call(0, 1), call(1, 2), call(2, 3, irq: true), ret(2, 4, irq: true), ret(1, 5), ret(0, 6), exit(7)])
+        XCTAssertEqual(CompareGraph.connectTreeClaim(tcp: irqOnly, udp: udp).status, .notHeld)
+        // a UDP connect that transmits
+        let udpSends = merged([enter(0), call(3, 1), call(4, 2), ret(4, 3), ret(3, 4), exit(5)])
+        let c = CompareGraph.connectTreeClaim(tcp: tcp, udp: udpSends)
+        XCTAssertEqual(c.status, .notHeld)
+        XCTAssertTrue(c.evidence.contains("but transmits through ip_output"), c.evidence)
+        XCTAssertEqual(CompareGraph.connectTreeClaim(tcp: tcp, udp: []).status, .unknown)
+    }
+
+    func testGraphHTMLIsNestedDetails() {
+        let m = GraphMerge.merge(build(dial(at: 0)).trees)
+        let html = HTMLReport.graphNodes(m[0].calls, total: m[0].medianNs ?? 1)
+        XCTAssertTrue(html.hasPrefix("<details><summary>"), html)
+        XCTAssertTrue(html.contains("<div class=\"leaf\">"), html)
+        XCTAssertTrue(html.contains("<code>__tcp_transmit_skb()</code>"), html)
+        XCTAssertFalse(html.contains("<script"), html)
+    }
 }
