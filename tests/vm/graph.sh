@@ -27,7 +27,7 @@ t_graph_tcp_connect() {
 check "graph TCP connect: __sys_connect > tcp_v4_connect > tcp_connect > __tcp_transmit_skb, every entry returned, parents >= children" t_graph_tcp_connect
 
 t_graph_udp_connect() {
-	kpath graph --syscall connect -- kpath echo client --proto udp --to 127.0.0.1:7042 >/tmp/gr2.out 2>/tmp/gr2.err || { cat /tmp/gr2.err; return 1; }
+	kpath graph --syscall connect '__sys_connect*,inet_dgram_connect,*ip4_datagram_connect,udp_*connect,udp_lib_get_port,ip_route_output_flow,__tcp_transmit_skb,ip_output,ip_send_skb,__dev_queue_xmit' -- kpath echo client --proto udp --to 127.0.0.1:7042 >/tmp/gr2.out 2>/tmp/gr2.err || { cat /tmp/gr2.err; return 1; }
 	cat /tmp/gr2.out /tmp/gr2.err
 	has /tmp/gr2.out '^connect\(\) = 0 <' &&
 	has /tmp/gr2.out ' (ip4_datagram_connect|udp_connect)\(\)' &&
@@ -47,10 +47,11 @@ t_graph_merged() {
 check "graph merges 100 dials: tcp_v4_connect 1.00 per connect, tcp_connect 1.00 below it" t_graph_merged
 
 t_graph_refused() {
-	kpath graph --syscall connect -- kpath echo client --proto tcp --to 127.0.0.1:7049 >/tmp/gr4.out 2>/tmp/gr4.err || { cat /tmp/gr4.err; return 1; }
+	kpath graph --syscall connect '__sys_connect*,*inet_stream_connect,tcp_v4_connect,tcp_connect,tcp_v4_do_rcv,tcp_reset,tcp_done' -- kpath echo client --proto tcp --to 127.0.0.1:7049 >/tmp/gr4.out 2>/tmp/gr4.err || { cat /tmp/gr4.err; return 1; }
 	cat /tmp/gr4.out /tmp/gr4.err
 	has /tmp/gr4.out '^connect\(\) = -111 ECONNREFUSED <' &&
 	has /tmp/gr4.out '^error from: __sys_connect → .* → -111 ECONNREFUSED$' &&
+	has /tmp/gr4.out '^  [a-z_]+ returned it and no traced call below it did' &&
 	clean /tmp/gr4.err
 }
 check "graph of a refused connect names the function the -ECONNREFUSED came from" t_graph_refused
