@@ -72,9 +72,12 @@ public struct CallGraphBuilder {
         var index: Int?
         var entryTs: UInt64
     }
-    private struct Open {
+    /// A class: records mutate the open tree in place (a struct copied out
+    /// of the dictionary and back would copy the tree on every record).
+    private final class Open {
         var tree: SyscallTree
         var stack: [Frame] = []
+        init(tree: SyscallTree) { self.tree = tree }
     }
     private var open: [Int32: Open] = [:]
 
@@ -97,13 +100,12 @@ public struct CallGraphBuilder {
             // An exit without its enter: the syscall began before tracing; nothing to show.
             if open[e.tid] != nil { close(e.tid, exit: e) }
         case .entry:
-            guard var o = open[e.tid] else { anomalies.outsideSyscall += 1; return }
+            guard let o = open[e.tid] else { anomalies.outsideSyscall += 1; return }
             let name = e.function.map { $0 < functions.count ? functions[$0] : "function#\($0)" } ?? "?"
             o.stack.append(Frame(node: CallNode(function: name, startNs: e.ts &- o.tree.startNs, durationNs: nil, irq: e.irq),
                                  index: e.function, entryTs: e.ts))
-            open[e.tid] = o
         case .return:
-            guard var o = open[e.tid] else { anomalies.outsideSyscall += 1; return }
+            guard let o = open[e.tid] else { anomalies.outsideSyscall += 1; return }
             // The innermost open call of this function in the same context; a
             // return naming no function (kretprobe without cookies) takes the top.
             let match = e.function == nil ? (o.stack.isEmpty ? nil : o.stack.count - 1)
@@ -112,14 +114,13 @@ public struct CallGraphBuilder {
                 anomalies.returnsWithoutEntry += 1
                 return
             }
-            while o.stack.count > m + 1 { pop(&o, returnTs: nil, ret: nil) }
-            pop(&o, returnTs: e.ts, ret: e.ret)
-            open[e.tid] = o
+            while o.stack.count > m + 1 { pop(o, returnTs: nil, ret: nil) }
+            pop(o, returnTs: e.ts, ret: e.ret)
         }
     }
 
     /// Closes the top frame and hangs it under its parent (or the syscall).
-    private mutating func pop(_ o: inout Open, returnTs: UInt64?, ret: Int64?) {
+    private mutating func pop(_ o: Open, returnTs: UInt64?, ret: Int64?) {
         var f = o.stack.removeLast()
         if let t = returnTs {
             f.node.durationNs = t >= f.entryTs ? t - f.entryTs : 0
@@ -133,8 +134,8 @@ public struct CallGraphBuilder {
     }
 
     private mutating func close(_ tid: Int32, exit: CallEvent?) {
-        guard var o = open.removeValue(forKey: tid) else { return }
-        while !o.stack.isEmpty { pop(&o, returnTs: nil, ret: nil) }
+        guard let o = open.removeValue(forKey: tid) else { return }
+        while !o.stack.isEmpty { pop(o, returnTs: nil, ret: nil) }
         if let x = exit {
             o.tree.durationNs = x.ts >= o.tree.startNs ? x.ts - o.tree.startNs : 0
             o.tree.ret = x.ret

@@ -79,6 +79,8 @@ struct GraphCommand: ParsableCommand {
             o.command = tracing.command
             o.backend = try tracing.parsedBackend()
             o.syscalls = syscall.map { $0.split(separator: ",").map { String($0).trimmed() } }
+            // The command's own output goes to stderr with --json, away from the JSON (as syscalls does).
+            if json { o.commandOutput = .file("/dev/stderr") }
             let session = try GraphSession(o)
             let r = session.recorder.report
             let what = patterns.isEmpty ? "the socket path (default patterns)" : "\"\(session.patterns.joined(separator: ","))\""
