@@ -60,6 +60,10 @@ public final class GraphSession {
     }
 
     public init(_ o: Options) throws {
+        // Every process would include kpath itself: each record read makes more.
+        guard o.pid != nil || !o.command.isEmpty else {
+            throw SessionError.badArgument("give -p PID or -- COMMAND (kpath graph traces one program: tracing every process would trace kpath reading its own records)")
+        }
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         if let p = o.pid { try Preflight.requireProcess(p) }

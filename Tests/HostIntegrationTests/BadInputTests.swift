@@ -76,6 +76,7 @@ final class BadInputTests: XCTestCase {
             Case(args: ["funccount", "--list", "nosuch_kpath_fn*"], expect: ["no traceable kernel function matches \"nosuch_kpath_fn*\""], status: 1),
             // graph
             Case(args: ["graph", "--", "true"], expect: ["kpath graph needs function probes (kprobes)", "kpath doctor"], status: 1, needsNoKprobes: true),
+            Case(args: ["graph"], expect: ["give -p PID or -- COMMAND", "kpath graph traces one program"], status: 1),
             Case(args: ["graph", "--depth", "0", "--", "true"], expect: ["--depth must be a positive number of levels, got 0"], status: 64),
             Case(args: ["graph", "--min-time", "soon", "--", "true"], expect: ["--min-time \"soon\" is not a duration", "5us"], status: 64),
             Case(args: ["graph", "--backend", "fentry", "--", "true"], expect: ["kpath graph records returns through kprobes"], status: 64),
