@@ -13,8 +13,10 @@ struct GraphCommand: ParsableCommand {
         Without PATTERN, the socket path of a dial (__sys_*, sock, inet, tcp, udp,
         ip, the device and loopback receive; docs/graph.md lists it).
         Examples:
-          kpath graph --syscall connect -- kpath echo client --proto tcp --to 127.0.0.1:7777
-          kpath graph --depth 3 --min-time 5us -- kpath echo client --proto tcp --count 20 --to 127.0.0.1:7777
+          kpath graph --syscall connect -- \\
+            kpath echo client --proto tcp --to 127.0.0.1:7777
+          kpath graph --depth 3 --min-time 5us -- \\
+            kpath echo client --proto tcp --count 20 --to 127.0.0.1:7777
           kpath graph -p 1234 -d 5 'tcp_*,ip_*'
         """)
 
