@@ -71,6 +71,8 @@ int packet_queued(struct tp_net_dev_template *ctx)
 	struct kp_packet_event e = {};
 	__u64 pid_tgid;
 
+	if (cfg && cfg->tracked_only && !kp_is_tracked(bpf_get_current_pid_tgid()))
+		return 0;
 	if (proto == 0x0800) {
 		struct iphdr_min ip = {};
 		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))

@@ -56,10 +56,12 @@ public final class PacketRecorder {
         link = try object.program("packet_queued").attach()
     }
 
-    /// Changes the port filter (0: every packet) while attached.
-    public func setPort(_ port: UInt16) throws {
+    /// Changes the port filter (0: every packet) while attached; `trackedOnly`
+    /// keeps only packets sent while a tracked task runs (its syscalls or softirq on its stack).
+    public func setPort(_ port: UInt16, trackedOnly: Bool = false) throws {
         var cfg = kp_packet_config()
         cfg.port = port
+        cfg.tracked_only = trackedOnly ? 1 : 0
         cfg.want_stacks = wantStacks ? 1 : 0
         try object.map("pkt_config").update(key: UInt32(0), value: cfg)
     }

@@ -145,7 +145,8 @@ public final class Tracker {
     deinit { detach() }
 }
 
-/// Phases by name, as users and reports call them.
+/// Phases by name, as users and reports call them. In JSON a phase is its
+/// name (`connect`), so saved results read the same; unknown names are `.other`.
 public enum Phase: Int, CaseIterable, Codable, Sendable, CustomStringConvertible {
     case none = 0, socket, connect, send, recv, close, server, other
 
@@ -161,9 +162,37 @@ public enum Phase: Int, CaseIterable, Codable, Sendable, CustomStringConvertible
         case .other: return "other"
         }
     }
+
+    /// The order reports list a client's phases in.
+    public static let dialOrder: [Phase] = [.socket, .connect, .send, .recv, .close, .server, .other, .none]
+
+    public init(named s: String) { self = Phase.allCases.first { $0.description == s } ?? .other }
+
+    public init(from decoder: Decoder) throws {
+        self.init(named: try decoder.singleValueContainer().decode(String.self))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
 }
 
-/// Who a traced process is (kp_role): the command or echo client, or the echo server.
-public enum Role: Int, CaseIterable, Codable, Sendable {
+/// Who a traced process is (kp_role): the command or echo client, or the echo
+/// server. In JSON by name (`client`).
+public enum Role: Int, CaseIterable, Codable, Sendable, CustomStringConvertible {
     case client = 1, server = 2
+
+    public var description: String { self == .client ? "client" : "server" }
+
+    public init(from decoder: Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        guard let r = Role.allCases.first(where: { $0.description == s }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown role \(s)"))
+        }
+        self = r
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
 }

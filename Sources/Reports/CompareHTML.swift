@@ -1,5 +1,6 @@
 import FoundationEssentials
 import KernelInfo
+import Probes
 import Sessions
 
 // The `kpath compare --html` page: its facts, notice and sections.
@@ -16,12 +17,12 @@ extension HTMLReport {
 
     /// Kernel, backend, mode, dials, side, command line, date, duration.
     public static func compareFacts(_ r: CompareResult, generated: Date = Date()) -> [(String, String)] {
-        var f: [(String, String)] = [("kernel", r.kernel), ("backend", r.backend),
+        var f: [(String, String)] = [("kernel", r.kernel), ("backend", r.backend.rawValue),
                                      ("mode", r.mode == .functions ? "functions (probes on kernel functions)" : "tracepoints only (degraded)")]
         if r.mode == .functions, let run = r.runs.first {
             f.append(("functions", "\(run.functionsAttached) attached (\(r.patterns.joined(separator: ","))), \(run.functionsSkipped) skipped"))
         }
-        f += [("dials", "\(r.dials) per protocol, \(r.side) side"), ("command", r.command),
+        f += [("dials", "\(r.dials) per protocol, \(r.side.rawValue) side"), ("command", r.command),
               ("date", isoDate(generated)), ("took", cFormat("%.1f s", r.seconds))]
         return f
     }
@@ -39,13 +40,12 @@ extension HTMLReport {
 
     /// Every compare section, in the text report's order, claims first.
     public static func compareSections(_ r: CompareResult) -> [Section] {
-        let tcp = r.run(.tcp), udp = r.run(.udp)
         var out: [Section] = [claimsSection(r), perSyscallSection(r)]
         if r.mode == .functions {
             out.append(funccountSection(r))
             out.append(keyFunctionsSection(r))
         }
-        if tcp != nil && udp != nil { out.append(onlyInSection(r)) }
+        if r.runs.count >= 2 { out.append(onlyInSection(r)) }
         out.append(packetsSection(r))
         out.append(flameSection(r))
         out.append(stacksSection(r))
@@ -64,7 +64,7 @@ extension HTMLReport {
         let rows = r.claims.map { c -> [Cell] in
             [.html(claimBadge(c.status)), .html("<code>\(esc(c.id))</code>"), Cell(c.title), .html("<span class=\"evidence\">\(esc(c.evidence))</span>")]
         }
-        return Section(id: "claims", title: "The article's claims",
+        return Section(id: "claims", title: r.run(.tcp) != nil && r.run(.udp) != nil ? "The article's claims" : "Claims",
                        intro: "Each claim of \"A UDP server and client in Go\" (2018), checked on this kernel. A claim without evidence here is unknown, never held.",
                        body: summary + table(["", "claim", "what the article says", "evidence on this kernel"], rows, className: "claims"))
     }
@@ -78,29 +78,26 @@ extension HTMLReport {
         }
     }
 
-    static let phaseOrder = ["socket", "connect", "write", "read", "close", "other", "no-syscall"]
 
     static func perSyscallSection(_ r: CompareResult) -> Section {
         let fm = r.mode == .functions
-        let tcp = r.run(.tcp), udp = r.run(.udp)
         var rows: [[Cell]] = []
-        for ph in phaseOrder {
-            let t = CompareReport.phases(tcp, r.mode).first { $0.phase == ph }, u = CompareReport.phases(udp, r.mode).first { $0.phase == ph }
-            if (t?.distinct ?? 0) == 0 && (u?.distinct ?? 0) == 0 { continue }
-            rows.append([.html("<code>\(esc(ph))</code>"), .num("\(t?.distinct ?? 0)"), .num(f2(t?.callsPerDial ?? 0)),
-                         .num("\(u?.distinct ?? 0)"), .num(f2(u?.callsPerDial ?? 0))])
+        for ph in CompareReport.clientPhases {
+            let cells = r.runs.map { run in CompareReport.phases(run, r.mode).first { $0.phase == ph } }
+            if cells.allSatisfy({ ($0?.distinct ?? 0) == 0 }) { continue }
+            rows.append([.html("<code>\(esc(ph.description))</code>")] + cells.flatMap { [Cell.num("\($0?.distinct ?? 0)"), .num(f2($0?.callsPerDial ?? 0))] })
         }
         let unit = fm ? "calls/dial" : "stack hits/dial"
         return Section(id: "per-syscall", title: fm ? "Per syscall: distinct functions and calls per dial" : "Per syscall: functions seen on stacks",
                        intro: fm ? "Each call is attributed to the client syscall it ran under (softirq work on the client's stack included)."
                            : "Distinct functions on the kernel stacks taken at tracepoints during each client syscall, and stack hits per dial.",
-                       body: table(["syscall", "TCP functions", "TCP \(unit)", "UDP functions", "UDP \(unit)"], rows, className: "narrow"))
+                       body: table(["syscall"] + r.runs.flatMap { ["\($0.proto.title) functions", "\($0.proto.title) \(unit)"] }, rows, className: "narrow"))
     }
 
     static func funccountSection(_ r: CompareResult) -> Section {
         var body = "<div class=\"cols\">\n"
-        for (run, prefix) in [(r.run(.tcp), "tcp_"), (r.run(.udp), "udp_")] {
-            guard let run else { continue }
+        for run in r.runs {
+            let prefix = CompareReport.funccountPrefix(run.proto)
             var totals: [String: UInt64] = [:]
             for ph in run.phases { for f in ph.functions where f.function.hasPrefix(prefix) { totals[f.function, default: 0] += f.calls } }
             let sorted = totals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
@@ -116,10 +113,10 @@ extension HTMLReport {
     static func keyFunctionsSection(_ r: CompareResult) -> Section {
         var rows: [[Cell]] = []
         for f in CompareReport.keyFunctions {
-            for run in [r.run(.tcp), r.run(.udp)].compactMap({ $0 }) {
+            for run in r.runs {
                 for ph in run.phases {
                     guard let h = ph.functions.first(where: { $0.function == f }) else { continue }
-                    rows.append([.html("<code>\(esc(f))</code>"), Cell(run.proto.rawValue), Cell(ph.phase), .num(f2(h.perDial)), .num("\(h.inInterrupt)")])
+                    rows.append([.html("<code>\(esc(f))</code>"), Cell(run.proto.rawValue), Cell(ph.phase.description), .num(f2(h.perDial)), .num("\(h.inInterrupt)")])
                 }
             }
         }
@@ -130,17 +127,23 @@ extension HTMLReport {
 
     static func onlyInSection(_ r: CompareResult) -> Section {
         var rows: [[Cell]] = []
-        for ph in ["connect", "write", "read"] {
-            let t = CompareReport.phases(r.run(.tcp), r.mode).first { $0.phase == ph }?.functions ?? []
-            let u = CompareReport.phases(r.run(.udp), r.mode).first { $0.phase == ph }?.functions ?? []
-            if t.isEmpty && u.isEmpty { continue }
-            let tn = Set(t.map(\.function)), un = Set(u.map(\.function))
-            rows.append([.html("<code>\(esc(ph))(2)</code>"), .html(fnList(t.filter { !un.contains($0.function) })),
-                         .html(fnList(u.filter { !tn.contains($0.function) })), .html(fnList(t.filter { un.contains($0.function) }))])
+        let protos = r.runs.map(\.proto)
+        for ph in CompareReport.pathPhases {
+            let sets = r.runs.map { CompareReport.phases($0, r.mode).first { $0.phase == ph }?.functions ?? [] }
+            if sets.allSatisfy(\.isEmpty) { continue }
+            let names = sets.map { Set($0.map(\.function)) }
+            var row: [Cell] = [.html("<code>\(esc(ph.description))(2)</code>")]
+            for (i, fns) in sets.enumerated() {
+                let others = names.enumerated().filter { $0.offset != i }.map(\.element)
+                row.append(.html(fnList(fns.filter { f in !others.contains { $0.contains(f.function) } })))
+            }
+            row.append(.html(fnList((sets.first ?? []).filter { f in names.allSatisfy { $0.contains(f.function) } })))
+            rows.append(row)
         }
-        return Section(id: "only-in", title: "Functions only in TCP, only in UDP, in both",
+        let all = protos.count == 2 ? "both" : "all"
+        return Section(id: "only-in", title: "Functions " + protos.map { "only in \($0.title)" }.joined(separator: ", ") + (protos.count == 2 ? ", in both" : ", in all"),
                        intro: r.mode == .functions ? "Per syscall, with calls per dial." : "Per syscall, functions seen on stacks, with stack hits per dial.",
-                       body: table(["syscall", "only TCP", "only UDP", "both (TCP's figure)"], rows, className: "lists"))
+                       body: table(["syscall"] + protos.map { "only \($0.title)" } + ["\(all) (\(protos.first?.title ?? "")'s figure)"], rows, className: "lists"))
     }
 
     static func fnList(_ fns: [FunctionHits]) -> String {
@@ -151,6 +154,10 @@ extension HTMLReport {
     static func packetsSection(_ r: CompareResult) -> Section {
         var body = ""
         for run in r.runs {
+            if run.proto.isUnix && run.packets.isEmpty {
+                body += "<div class=\"packets\">\n<h3>\(run.proto.title): no packets</h3>\n<p class=\"muted\">A Unix socket hands its data to the peer socket directly; nothing reaches a network device (net:net_dev_queue saw no packet from the client's or server's tasks).</p>\n</div>\n"
+                continue
+            }
             let dial1 = run.packets.filter { $0.dial == 1 }
             // On loopback every address has the same host: show it once, ports in the table.
             let hosts = Set(dial1.flatMap { [host($0.source), host($0.destination)] })
@@ -159,9 +166,9 @@ extension HTMLReport {
             body += "<div class=\"timeline\">" + sequenceDiagram(run) + "</div>\n"
             let rows = dial1.map { p -> [Cell] in
                 let route = oneHost != nil ? "\(port(p.source)) → \(port(p.destination))" : "\(p.source) → \(p.destination)"
-                return [.num(cFormat("%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase))</code>"), Cell(route),
+                return [.num(cFormat("%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase.description))</code>"), Cell(route),
                         .html("<strong>\(esc(p.flags))</strong>"), .num("\(p.length)"),
-                        .html(esc(p.sender) + (p.inInterrupt ? " <span class=\"muted\">(softirq on \(esc(p.task))'s stack)</span>" : ""))]
+                        .html(esc(p.sender.description) + (p.inInterrupt ? " <span class=\"muted\">(softirq on \(esc(p.task))'s stack)</span>" : ""))]
             }
             body += "<div>" + table(["ms", "client syscall", oneHost != nil ? "ports" : "from → to", "flags", "len", "sent by"], rows, className: "pkts") + "</div>\n</div>\n"
         }
@@ -174,11 +181,12 @@ extension HTMLReport {
     static func port(_ addr: String) -> String { addr.lastIndex(of: ":").map { String(addr[addr.index(after: $0)...]) } ?? addr }
 
     /// `connect()`, or the words for packets outside the five syscalls.
-    static func phaseLabel(_ phase: String) -> String {
-        switch phase {
-        case "other": return "other syscall"
-        case "no-syscall", "between syscalls": return "between syscalls"
-        default: return phase.contains(" ") ? phase : "\(phase)()"
+    static func phaseLabel(_ moment: PacketMoment) -> String {
+        switch moment {
+        case .during(.other): return "other syscall"
+        case .during(.none), .betweenSyscalls: return "between syscalls"
+        case .during(let p): return "\(p)()"
+        case .afterClose: return moment.description
         }
     }
 
@@ -206,8 +214,8 @@ extension HTMLReport {
             band += 1
             i = j + 1
         }
-        let cport = packets.first { $0.sender == "client" }?.source ?? "client"
-        let sport = packets.first { $0.sender == "server" }?.source ?? ":\(run.serverPort)"
+        let cport = packets.first { $0.sender == .client }?.source ?? "client"
+        let sport = packets.first { $0.sender == .server }?.source ?? ":\(run.serverPort)"
         s += "<text class=\"lane-name\" x=\"\(Int(client))\" y=\"20\" text-anchor=\"middle\">client</text>"
         s += "<text class=\"lane-port\" x=\"\(Int(client))\" y=\"36\" text-anchor=\"middle\">\(esc(cport))</text>"
         s += "<text class=\"lane-name\" x=\"\(Int(server))\" y=\"20\" text-anchor=\"middle\">server</text>"
@@ -220,7 +228,7 @@ extension HTMLReport {
         let left = client, right = server
         for (k, pk) in packets.enumerated() {
             let y = top + k * row + 20
-            let fromClient = pk.sender == "client"
+            let fromClient = pk.sender == .client
             let (x1, x2) = fromClient ? (left + 2, right - 2) : (right - 2, left + 2)
             let cls = fromClient ? "client" : "server"
             let flags = pk.flags == "-" || pk.flags.isEmpty ? p.uppercased() : pk.flags
@@ -248,7 +256,7 @@ extension HTMLReport {
                 body += "<figure class=\"flame\">" + inlineSVG(FlameGraph.svg(folded: folded, title: title), id: "flame-\(run.proto.rawValue)") + "</figure>\n"
             }
         }
-        let targets = Set(r.runs.flatMap { $0.stacks.filter { $0.role == "client" }.map(\.target) }).sorted()
+        let targets = Set(r.runs.flatMap { $0.stacks.filter { $0.role == .client }.map(\.target) }).sorted()
         return Section(id: "flame", title: "Flame graphs of TCP's and UDP's dial",
                        intro: "The client's kernel stacks taken at \(targets.joined(separator: ", ")): the syscall at the bottom, the probe point on top, width = hits. Hover a frame for its count.",
                        body: body)
@@ -257,7 +265,7 @@ extension HTMLReport {
     /// The client's stacks of one run, folded: the syscall it ran under
     /// (`connect(2)`) at the root, then the frames outermost first.
     public static func dialFolded(_ run: ProtocolRun) -> FoldedStacks {
-        FoldedStacks(lines: run.stacks.filter { $0.role == "client" }.map { s in
+        FoldedStacks(lines: run.stacks.filter { $0.role == .client }.map { s in
             let frames = s.functions.isEmpty ? s.frames.map(StackFrames.name) : s.functions
             return FoldedStacks.Line(frames: [FoldedStacks.clean("\(s.phase)(2)")] + frames.reversed().map(FoldedStacks.clean), count: s.count)
         })
@@ -289,17 +297,20 @@ extension HTMLReport {
     }
 
     static func stacksSection(_ r: CompareResult) -> Section {
-        let tcp = r.run(.tcp), udp = r.run(.udp)
+        let udp = r.run(.udp)
         var picks: [(String, StackSample)] = []
-        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
-            picks.append(("TCP connect: the first transmit's kernel stack (at \(s.target))", s))
-        } else if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" }) {
-            picks.append(("TCP connect: a kernel stack at \(s.target)", s))
+        for tcp in r.runs where tcp.proto == .tcp || tcp.proto == .tcp6 {
+            let t = tcp.proto.title
+            if let s = tcp.stacks.first(where: { $0.phase == .connect && $0.role == .client && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
+                picks.append(("\(t) connect: the first transmit's kernel stack (at \(s.target))", s))
+            } else if let s = tcp.stacks.first(where: { $0.phase == .connect && $0.role == .client }) {
+                picks.append(("\(t) connect: a kernel stack at \(s.target)", s))
+            }
         }
-        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
+        if let s = udp?.stacks.first(where: { $0.phase == .connect && $0.role == .client && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
            let fn = FunctionRole.udpConnect.found(in: s.functions, on: KernelLine(release: r.kernel)) {
             picks.append(("UDP connect: \(fn)'s kernel stack", s))
-        } else if let s = udp?.stacks.first(where: { $0.phase == "write" && $0.role == "client" }) {
+        } else if let s = udp?.stacks.first(where: { $0.phase == .send && $0.role == .client }) {
             picks.append(("UDP write: the datagram's kernel stack (at \(s.target); UDP's connect sends nothing)", s))
         }
         var body = "<div class=\"cols\">\n"

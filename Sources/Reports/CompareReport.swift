@@ -1,12 +1,12 @@
 import KernelInfo
 import FoundationEssentials
+import Probes
 import Sessions
 
 /// `kpath compare` as text: the article's tables and claims, side by side.
 public enum CompareReport {
     public static func render(_ r: CompareResult, color: Bool = false) -> String {
         var o = ""
-        let tcp = r.run(.tcp), udp = r.run(.udp)
         o += "kpath compare \(r.runs.map(\.proto.rawValue).joined(separator: " ")) — kernel \(r.kernel), \(r.dials) dials each, \(r.side) side\n"
         if r.mode == .tracepoints {
             o += "MODE: tracepoints only (degraded). \(r.modeReason ?? "")\n"
@@ -19,75 +19,82 @@ public enum CompareReport {
         o += cFormat("took %.1f s\n", r.seconds)
 
         if r.mode == .functions {
-            // (a) the article's two funccount tables
-            if let tcp { o += section("TCP client: tcp_* calls during the run (the article's funccount)"); o += funccount(tcp, prefix: "tcp_") }
-            if let udp { o += section("UDP client: udp_* calls during the run"); o += funccount(udp, prefix: "udp_") }
+            // (a) the article's funccount tables, one per protocol
+            for run in r.runs {
+                let prefix = funccountPrefix(run.proto)
+                o += section("\(run.proto.title) client: \(prefix)* calls during the run" + (run.proto == .tcp ? " (the article's funccount)" : ""))
+                o += funccount(run, prefix: prefix)
+            }
         }
 
-        // (b) per syscall, side by side
+        // (b) per syscall, side by side: one pair of columns per protocol
         o += section(r.mode == .functions ? "Per syscall: distinct functions and calls per dial" : "Per syscall: functions seen on stacks (distinct) and stack hits per dial")
         // Tracepoint mode counts stack appearances, not calls: the column says so.
         let unit = r.mode == .functions ? "calls/dial" : "stack hits/dial"
-        o += pad("SYSCALL", 20) + lpad("TCP funcs", 10) + lpad(unit, 16) + "   " + lpad("UDP funcs", 10) + lpad(unit, 16) + "\n"
-        for ph in ["socket", "connect", "write", "read", "close", "other", "no-syscall"] {
-            let t = phases(tcp, r.mode).first { $0.phase == ph }, u = phases(udp, r.mode).first { $0.phase == ph }
-            if (t?.distinct ?? 0) == 0 && (u?.distinct ?? 0) == 0 { continue }
-            o += pad(ph, 20) + lpad("\(t?.distinct ?? 0)", 10) + lpad(f2(t?.callsPerDial ?? 0), 16) + "   "
-                + lpad("\(u?.distinct ?? 0)", 10) + lpad(f2(u?.callsPerDial ?? 0), 16) + "\n"
+        var table = [["SYSCALL"] + r.runs.flatMap { ["\($0.proto.title) funcs", unit] }]
+        for ph in clientPhases {
+            let cells = r.runs.map { run in phases(run, r.mode).first { $0.phase == ph } }
+            if cells.allSatisfy({ ($0?.distinct ?? 0) == 0 }) { continue }
+            table.append([ph.description] + cells.flatMap { ["\($0?.distinct ?? 0)", f2($0?.callsPerDial ?? 0)] })
         }
+        o += columns(table)
 
-        // (c) only in TCP / only in UDP / both, for connect
-        if let tcp, let udp {
-            for ph in ["connect", "write", "read"] {
-                let t = phases(tcp, r.mode).first { $0.phase == ph }?.functions ?? []
-                let u = phases(udp, r.mode).first { $0.phase == ph }?.functions ?? []
-                if t.isEmpty && u.isEmpty { continue }
-                let tn = Set(t.map(\.function)), un = Set(u.map(\.function))
-                o += section("\(ph)(2): functions only in TCP, only in UDP, in both")
-                o += listLine("only TCP", t.filter { !un.contains($0.function) })
-                o += listLine("only UDP", u.filter { !tn.contains($0.function) })
-                o += listLine("both", t.filter { un.contains($0.function) })
+        // (c) per path syscall: functions only in one protocol, in some, in all
+        if r.runs.count >= 2 {
+            for ph in pathPhases {
+                let sets = r.runs.map { run in phases(run, r.mode).first { $0.phase == ph }?.functions ?? [] }
+                if sets.allSatisfy(\.isEmpty) { continue }
+                o += section(onlyInTitle(ph, r.runs.map(\.proto)))
+                o += onlyIn(zip(r.runs.map(\.proto), sets).map { ($0, $1) })
             }
         }
 
         // The article's functions, per dial and per syscall: fixed-per-dial figures show exactly.
         if r.mode == .functions {
             o += section("The article's functions: calls per dial, by the syscall they ran under")
-            o += pad("FUNCTION", 26) + pad("PROTO", 6) + pad("SYSCALL", 12) + lpad("PER DIAL", 9) + lpad("IN IRQ", 8) + "\n"
+            var rows = [["FUNCTION", "PROTO", "SYSCALL", "PER DIAL", "IN IRQ"]]
             for f in keyFunctions {
-                for run in [tcp, udp].compactMap({ $0 }) {
+                for run in r.runs {
                     for ph in run.phases {
                         guard let h = ph.functions.first(where: { $0.function == f }) else { continue }
-                        o += pad(f, 26) + pad(run.proto.rawValue, 6) + pad(ph.phase, 12) + lpad(f2(h.perDial), 9) + lpad("\(h.inInterrupt)", 8) + "\n"
+                        rows.append([f, run.proto.rawValue, ph.phase.description, f2(h.perDial), "\(h.inInterrupt)"])
                     }
                 }
             }
+            o += columns(rows)
         }
 
         // (d) stacks
-        if let s = tcp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
-            o += section("TCP connect: the first transmit's kernel stack (at \(s.target))")
-            o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
+        for run in r.runs where run.proto == .tcp || run.proto == .tcp6 {
+            if let s = run.stacks.first(where: { $0.phase == .connect && $0.role == .client && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
+                o += section("\(run.proto.title) connect: the first transmit's kernel stack (at \(s.target))")
+                o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
+            }
         }
-        if let s = udp?.stacks.first(where: { $0.phase == "connect" && $0.role == "client" && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
+        if let udp = r.run(.udp), let s = udp.stacks.first(where: { $0.phase == .connect && $0.role == .client && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
            let fn = FunctionRole.udpConnect.found(in: s.functions, on: KernelLine(release: r.kernel)) {
             o += section("UDP connect: \(fn)'s kernel stack")
             o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
         }
 
-        // (e) packets
-        for run in [tcp, udp].compactMap({ $0 }) {
-            o += section("\(run.proto.rawValue.uppercased()) packets of dial 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)")
+        // (e) packets: Unix sockets have none to show (they never reach a network device)
+        for run in r.runs {
+            if run.proto.isUnix && run.packets.isEmpty {
+                o += section("\(run.proto.title) packets")
+                o += "  none: a Unix socket hands its data to the peer socket directly; nothing reaches a network device (net:net_dev_queue saw no packet from the client's or server's tasks)\n"
+                continue
+            }
+            o += section("\(run.proto.title) packets of dial 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)")
             var rows = [["ms", "client syscall", "from", "to", "flags", "len", "sent by"]]
             for p in run.packets.filter({ $0.dial == 1 }) {
                 let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
-                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase, p.source, p.destination, p.flags, "\(p.length)", by])
+                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase.description, p.source, p.destination, p.flags, "\(p.length)", by])
             }
             o += columns(rows)
         }
 
         // (f) claims
-        o += section("The article's claims")
+        o += section(r.run(.tcp) != nil && r.run(.udp) != nil ? "The article's claims" : "Claims")
         for c in r.claims {
             let mark: String
             switch c.status {
@@ -97,6 +104,10 @@ public enum CompareReport {
             }
             o += "[\(mark)] \(c.id): \(c.title)\n"
             o += "           \(c.evidence)\n"
+        }
+        if r.claims.isEmpty {
+            // e.g. compare udp udp6: the article's claims need tcp and udp; unix and tcp6 have their own.
+            return o + "no claim is judged for \(r.runs.map(\.proto.rawValue).joined(separator: ", ")): the article's need tcp and udp; unix and tcp6 have their own (docs/compare.md)\n"
         }
         let held = r.claims.filter { $0.status == .held }.count
         o += "\n\(held) of \(r.claims.count) claims held"
@@ -108,7 +119,57 @@ public enum CompareReport {
 
     /// The functions the article names (and their current kernel names).
     static let keyFunctions = ["tcp_v4_connect", "tcp_connect", "__tcp_transmit_skb", "tcp_transmit_skb", "ip4_datagram_connect", "udp_connect",
-                               "udp_sendmsg", "ip_send_skb", "udp_recvmsg", "__skb_recv_udp", "tcp_sendmsg", "tcp_recvmsg", "tcp_close", "udp_destroy_sock"]
+                               "udp_sendmsg", "ip_send_skb", "udp_recvmsg", "__skb_recv_udp", "tcp_sendmsg", "tcp_recvmsg", "tcp_close", "udp_destroy_sock",
+                               // and their IPv6 and Unix counterparts, when those protocols are compared
+                               "tcp_v6_connect", "ip6_datagram_connect", "udpv6_sendmsg", "udpv6_recvmsg",
+                               "unix_stream_connect", "unix_dgram_connect", "unix_stream_sendmsg", "unix_dgram_sendmsg"]
+
+    /// A client's phases in the order the tables list them.
+    static let clientPhases: [Phase] = [.socket, .connect, .send, .recv, .close, .other, .none]
+    /// The functions a protocol's own funccount table lists.
+    static func funccountPrefix(_ p: Proto) -> String {
+        switch p {
+        case .tcp, .tcp6: return "tcp_"
+        case .udp: return "udp_"
+        case .udp6: return "udp"        // udpv6_* and the udp_* it shares with IPv4
+        case .unix, .unixgram: return "unix_"
+        }
+    }
+
+    /// "connect(2): functions only in TCP, only in UDP, in both"
+    static func onlyInTitle(_ ph: Phase, _ protos: [Proto]) -> String {
+        let only = protos.map { "only in \($0.title)" }.joined(separator: ", ")
+        return "\(ph)(2): functions \(only), " + (protos.count == 2 ? "in both" : "in all, in some")
+    }
+
+    /// Per protocol the functions no other one ran; then those all ran; with
+    /// three or more, those some but not all ran (and which).
+    static func onlyIn(_ sets: [(Proto, [FunctionHits])]) -> String {
+        var o = ""
+        let names = sets.map { Set($0.1.map(\.function)) }
+        for (i, (p, fns)) in sets.enumerated() {
+            let others = names.enumerated().filter { $0.offset != i }.map(\.element)
+            o += listLine("only \(p.title)", fns.filter { f in !others.contains { $0.contains(f.function) } })
+        }
+        let first = sets.first?.1 ?? []
+        let label = sets.count == 2 ? "both" : "all"
+        o += listLine(label, first.filter { f in names.allSatisfy { $0.contains(f.function) } })
+        if sets.count > 2 {
+            var some: [String: [Proto]] = [:]
+            for (p, fns) in sets {
+                for f in fns.map(\.function) {
+                    let n = names.filter { $0.contains(f) }.count
+                    if n > 1 && n < sets.count { some[f, default: []].append(p) }
+                }
+            }
+            let items = some.sorted { $0.key < $1.key }.prefix(14).map { "\($0.key) (\($0.value.map(\.rawValue).joined(separator: ",")))" }
+            o += "  \(pad("some (\(some.count))", 15)) \(items.joined(separator: ", "))\(some.count > 14 ? ", … (+\(some.count - 14))" : "")\n"
+        }
+        return o
+    }
+
+    /// The phases whose functions are set side by side (only in TCP, only in UDP, both).
+    static let pathPhases: [Phase] = [.connect, .send, .recv]
 
     static func phases(_ run: ProtocolRun?, _ mode: CompareMode) -> [PhaseFunctions] {
         guard let run else { return [] }
@@ -127,7 +188,9 @@ public enum CompareReport {
     static func listLine(_ label: String, _ fns: [FunctionHits]) -> String {
         let items = fns.prefix(14).map { "\($0.function) \(f2($0.perDial))" }.joined(separator: ", ")
         let more = fns.count > 14 ? ", … (+\(fns.count - 14))" : ""
-        return "  \(pad(label + " (\(fns.count))", 15)) \(items)\(more)\n"
+        // "only UNIXGRAM (12)" is wider than the usual 15 columns: one space still follows.
+        let head = label + " (\(fns.count))"
+        return "  \(pad(head, max(15, head.count))) \(items)\(more)\n"
     }
 
     static func section(_ title: String) -> String { "\n== \(title) ==\n" }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import KernelInfo
+import Probes
 import Sessions
 
 // The `kpath diff --html` page, from HTMLReport's blocks: the text report's
@@ -31,8 +32,8 @@ extension HTMLReport {
         }
         let rows: [[Cell]] = p.phases.map { ph in
             // A link only where the phase has a table below.
-            let name: Cell = ph.functions.isEmpty ? Cell(ph.phase)
-                : .html("<a href=\"#\(esc(p.proto.rawValue))-\(esc(ph.phase))\">\(esc(ph.phase))</a>")
+            let name: Cell = ph.functions.isEmpty ? Cell(ph.phase.description)
+                : .html("<a href=\"#\(anchor(p.proto, ph.phase))\">\(esc(ph.phase.description))</a>")
             return [name, .num("\(ph.a.distinct)"), .num(f2(ph.a.perDial)), .num("\(ph.b.distinct)"), .num(f2(ph.b.perDial)),
                     .num("\(ph.functions.onlyA.count)"), .num("\(ph.functions.onlyB.count)"),
                     .num("\(ph.functions.renamed.count)"), .num("\(ph.functions.changed.count)"),
@@ -46,17 +47,20 @@ extension HTMLReport {
             body += table(["function", "A: syscall", "A", "B: syscall", "B"], p.moved.map { m in
                 let name = m.a.function == m.b.function ? "<code>\(esc(m.a.function))</code>"
                     : "<code>\(esc(m.a.function))</code> → <code>\(esc(m.b.function))</code>"
-                return [.html(name), Cell(m.from), .num(DiffReport.value(m.a.value, d.unit)), Cell(m.to), .num(DiffReport.value(m.b.value, d.unit))]
+                return [.html(name), Cell(m.from.description), .num(DiffReport.value(m.a.value, d.unit)), Cell(m.to.description), .num(DiffReport.value(m.b.value, d.unit))]
             }, className: "narrow") + "\n</details>"
         }
         for ph in p.phases where !ph.functions.isEmpty {
-            body += "\n<h3 id=\"\(esc(p.proto.rawValue))-\(esc(ph.phase))\">\(esc(name)) \(esc(ph.phase))</h3>\n"
+            body += "\n<h3 id=\"\(anchor(p.proto, ph.phase))\">\(esc(name)) \(esc(ph.phase.description))</h3>\n"
             body += functionsTable(ph.functions, d.unit)
         }
         return Section(id: p.proto.rawValue, title: name, body: body)
     }
 
     /// One row per renamed role, function only in A or B, and changed count.
+    /// A phase section's id: `tcp-connect`.
+    static func anchor(_ p: Proto, _ ph: Phase) -> String { esc("\(p.rawValue)-\(ph.description)") }
+
     static func functionsTable(_ f: FunctionsDiff, _ unit: DiffUnit) -> String {
         func v(_ x: Double) -> String { DiffReport.value(x, unit) }
         func names(_ fs: [FunctionValue]) -> String { fs.map { "<code>\(esc($0.function))</code> \(esc(v($0.value)))" }.joined(separator: ", ") }

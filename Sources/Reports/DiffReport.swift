@@ -1,4 +1,5 @@
 import KernelInfo
+import Probes
 import Sessions
 
 /// `kpath diff` as text: a header naming A and B, then per protocol and
@@ -36,7 +37,7 @@ public enum DiffReport {
         var what = "backend \(s.backend)"
         if let m = s.mode, m != .functions { what += " (\(m.rawValue) mode)" }
         if let n = s.dials { what += ", \(n) dials" }
-        if let side = s.side, side != "client" { what += ", \(side) side" }
+        if let side = s.side, side != .client { what += ", \(side.rawValue) side" }
         return ["\(label):", "kernel \(s.kernel),", what, "(\(s.file))"]
     }
 
@@ -56,12 +57,12 @@ public enum DiffReport {
         for ph in p.phases {
             let f = ph.functions
             let moved = p.moved.filter { $0.from == ph.phase || $0.to == ph.phase }.count
-            rows.append([ph.phase, "\(ph.a.distinct)", f2(ph.a.perDial), "\(ph.b.distinct)", f2(ph.b.perDial),
+            rows.append([ph.phase.description, "\(ph.a.distinct)", f2(ph.a.perDial), "\(ph.b.distinct)", f2(ph.b.perDial),
                          "\(f.onlyA.count)", "\(f.onlyB.count)", "\(f.renamed.count)", "\(f.changed.count)", "\(moved)"])
         }
         o += columns(rows)
         // Grouped by route: on 6.1 vs later, TCP's whole close path moves at once.
-        var routes: [(String, String)] = []
+        var routes: [(Phase, Phase)] = []
         for m in p.moved where !routes.contains(where: { $0 == (m.from, m.to) }) { routes.append((m.from, m.to)) }
         for (from, to) in routes {
             let ms = p.moved.filter { $0.from == from && $0.to == to }
@@ -69,7 +70,7 @@ public enum DiffReport {
             o += wrap("", ms.map(moveItem), indent: " ", hanging: "  ")
         }
         for ph in p.phases where !ph.functions.isEmpty {
-            o += "\n\(name) \(ph.phase):\n" + functions(ph.functions, unit: d.unit, indent: "  ")
+            o += "\n\(name) \(ph.phase.description):\n" + functions(ph.functions, unit: d.unit, indent: "  ")
         }
         return o
     }

@@ -1,5 +1,6 @@
 import KernelInfo
 import FoundationEssentials
+import Probes
 import Sessions
 
 /// `kpath tour` as text for an 80-column terminal: each step's explanation
@@ -23,10 +24,10 @@ public enum TourReport {
     }
 
     /// The lines before the first step.
-    public static func header(kernel: String, backend: String, mode: CompareMode, modeReason: String?, compareCommand: String,
+    public static func header(kernel: String, backend: Backend, mode: CompareMode, modeReason: String?, compareCommand: String,
                               steps: Int, style: Style) -> String {
         var o = style.bold("kpath tour") + ": the article \"A UDP server and client in Go\" (2018), on this kernel\n"
-        o += "kernel \(kernel), " + (mode == .functions ? "backend \(backend)" : "tracepoint mode (degraded)") + ", \(steps) step\(steps == 1 ? "" : "s")\n"
+        o += "kernel \(kernel), " + (mode == .functions ? "backend \(backend.rawValue)" : "tracepoint mode (degraded)") + ", \(steps) step\(steps == 1 ? "" : "s")\n"
         if mode == .tracepoints {
             o += wrap("Degraded: \(modeReason ?? "no function backend"). Function calls cannot be counted here; stacks at tracepoints and packets still tell much of the story, and each step says what it cannot show.", indent: "") + "\n"
         }

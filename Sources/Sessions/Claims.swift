@@ -84,7 +84,7 @@ public enum Claims {
         }
 
         // tcp-connect-many-functions
-        if fnMode, let tph = tcp.phase("connect"), let uph = udp.phase("connect") {
+        if fnMode, let tph = tcp.phase(.connect), let uph = udp.phase(.connect) {
             let t = tph.functions.filter { $0.function.hasPrefix("tcp_") }.count
             let u = uph.functions.filter { $0.function.hasPrefix("udp_") }.count
             add("tcp-connect-many-functions", t > 2 * max(u, 1) ? .held : .notHeld,
@@ -95,10 +95,10 @@ public enum Claims {
         }
 
         // tcp-connect-transmits
-        let tcpConnectPackets = tcp.packets.filter { $0.phase == "connect" && $0.sender == "client" }
+        let tcpConnectPackets = tcp.packets.filter { $0.phase == .during(.connect) && $0.sender == .client }
         let txTargets = FunctionRole.tcpTransmit.allNames + ["net_dev_queue"]
         let txRoles: [FunctionRole] = [.tcpTransmit, .tcpConnect, .tcpV4Connect]
-        let txStack = tcp.stacks.first { s in txTargets.contains(where: { s.target.contains($0) }) && s.phase == "connect"
+        let txStack = tcp.stacks.first { s in txTargets.contains(where: { s.target.contains($0) }) && s.phase == .connect
             && chain(s.functions, txRoles) != nil }
         if !tcpConnectPackets.isEmpty, let txStack {
             add("tcp-connect-transmits", .held, "\(tcpConnectPackets.count) packet(s) left during connect (first: \(tcpConnectPackets[0].flags)); stack at \(txStack.target): \(brief(txStack.functions)); found \(found(chain(txStack.functions, txRoles)!, txRoles))")
@@ -109,9 +109,9 @@ public enum Claims {
         }
 
         // udp-connect-no-transmit
-        let udpConnectPackets = udp.packets.filter { $0.phase == "connect" }
+        let udpConnectPackets = udp.packets.filter { $0.phase == .during(.connect) }
         // by role: ip4_datagram_connect up to 6.12, udp_connect -> __ip4_datagram_connect on 7.x
-        let connectFns = udp.phase("connect")?.functions ?? []
+        let connectFns = udp.phase(.connect)?.functions ?? []
         let dgramName = FunctionRole.udpConnect.found(in: connectFns.map(\.function), on: kernel)
         let dgram = connectFns.first { $0.function == dgramName }
         if !udpConnectPackets.isEmpty {
@@ -130,16 +130,16 @@ public enum Claims {
 
         // tcp-handshake-packets
         let d1 = tcp.packets.filter { $0.dial == 1 }
-        let connectFlags = d1.filter { $0.phase == "connect" }.map(\.flags)
-        let closeFlags = d1.filter { $0.phase == "close" }.map(\.flags)
-        let udpEarly = udp.packets.filter { ["socket", "connect"].contains($0.phase) }
+        let connectFlags = d1.filter { $0.phase == .during(.connect) }.map(\.flags)
+        let closeFlags = d1.filter { $0.phase == .during(.close) }.map(\.flags)
+        let udpEarly = udp.packets.filter { [.during(.socket), .during(.connect)].contains($0.phase) }
         let hs = connectFlags.contains("SYN") && connectFlags.contains("SYN,ACK") && connectFlags.contains("ACK")
         // The client's FIN must follow the data exchange. It normally leaves inside close(2); a
         // kernel may defer it (TCP small queues) until after close returned: say which.
         let lastData = d1.lastIndex { $0.flags.contains("PSH") } ?? -1
-        let finIndex = d1.firstIndex { $0.sender == "client" && $0.flags.contains("FIN") }
+        let finIndex = d1.firstIndex { $0.sender == .client && $0.flags.contains("FIN") }
         let fin = finIndex.map { $0 > lastData } ?? false
-        let finWhere = finIndex.map { d1[$0].phase == "close" ? "inside close(2)" : "after close(2) returned (deferred" + (d1[$0].phase == DialPacket.afterClose ? ")" : "; sent during the client's \(d1[$0].phase))") } ?? "no FIN seen"
+        let finWhere = finIndex.map { d1[$0].phase == .during(.close) ? "inside close(2)" : "after close(2) returned (deferred" + (d1[$0].phase == .afterClose ? ")" : "; sent during the client's \(d1[$0].phase))") } ?? "no FIN seen"
         if tcp.packets.isEmpty {
             add("tcp-handshake-packets", .unknown, "no packet recorded")
         } else {
@@ -149,7 +149,7 @@ public enum Claims {
 
         // udp-write-path
         let writeChain: [FunctionRole] = [.udpSendSkb, .udpSendmsg, .sockSendmsg, .writeSyscall]
-        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "write" && chain($0.functions, writeChain) != nil }) {
+        if let s = udp.stacks.first(where: { $0.role == .client && $0.phase == .send && chain($0.functions, writeChain) != nil }) {
             add("udp-write-path", .held, "at \(s.target): \(brief(s.functions)); found \(found(chain(s.functions, writeChain)!, writeChain))")
         } else {
             add("udp-write-path", udp.stacks.isEmpty ? .unknown : .notHeld, "no client write stack showed ip_send_skb under udp_sendmsg under write")
@@ -157,10 +157,10 @@ public enum Claims {
 
         // udp-read-path
         let readChain: [FunctionRole] = [.udpDequeue, .udpRecvmsg, .sockRecvmsg, .readSyscall]
-        if let s = udp.stacks.first(where: { $0.role == "client" && $0.phase == "read" && chain($0.functions, readChain) != nil }) {
+        if let s = udp.stacks.first(where: { $0.role == .client && $0.phase == .recv && chain($0.functions, readChain) != nil }) {
             add("udp-read-path", .held, "at \(s.target): \(brief(s.functions)); found \(found(chain(s.functions, readChain)!, readChain))")
         } else if !fnMode {
-            let seen = udp.stacks.first { $0.role == "client" && $0.phase == "read" && FunctionRole.udpRecvmsg.found(in: $0.functions, on: kernel) != nil }
+            let seen = udp.stacks.first { $0.role == .client && $0.phase == .recv && FunctionRole.udpRecvmsg.found(in: $0.functions, on: kernel) != nil }
             add("udp-read-path", .unknown, "__skb_recv_udp has no tracepoint; needs kprobes"
                 + (seen.map { ". Seen at \($0.target): \(brief($0.functions))" } ?? ""))
         } else {
@@ -169,7 +169,7 @@ public enum Claims {
 
         // udp-recvfrom-path
         let recvfromChain: [FunctionRole] = [.udpDequeue, .recvfromSyscall]
-        if let s = udp.stacks.first(where: { $0.role == "server" && chain($0.functions, recvfromChain) != nil }) {
+        if let s = udp.stacks.first(where: { $0.role == .server && chain($0.functions, recvfromChain) != nil }) {
             add("udp-recvfrom-path", .held, "server at \(s.target): \(brief(s.functions)); found \(found(chain(s.functions, recvfromChain)!, recvfromChain))")
         } else {
             add("udp-recvfrom-path", fnMode ? .notHeld : .unknown,

@@ -10,7 +10,7 @@ import Workload
 /// records), releases them, makes N dials, and reads everything back into a
 /// CompareResult; then judges the article's claims from those values.
 public final class CompareSession {
-    public enum Side: String, CaseIterable, Sendable { case client, server, both }
+    public enum Side: String, CaseIterable, Codable, Sendable { case client, server, both }
 
     public struct Options {
         public var protocols: [Proto] = [.tcp, .udp]
@@ -23,6 +23,15 @@ public final class CompareSession {
     }
 
     public static let defaultPatterns = ["tcp_*", "udp_*", "ip_*", "ip4_*", "inet_*", "sock_*", "__sys_*"]
+
+    /// The default patterns and what the compared protocols add: IPv6's own
+    /// layer (ip6_*, inet6_*, udpv6_*), Unix sockets' unix_*.
+    public static func defaultPatterns(for protocols: [Proto]) -> [String] {
+        var p = defaultPatterns
+        if protocols.contains(where: \.isIPv6) { p += ["ip6_*", "inet6_*", "udpv6_*"] }
+        if protocols.contains(where: \.isUnix) { p += ["unix_*"] }
+        return p
+    }
 
     /// Where stacks are taken when functions can be probed: the article's
     /// points, by role; each role's first name this kernel has.
@@ -103,8 +112,13 @@ public final class CompareSession {
             runs.append(run)
             calls[p] = records
         }
-        progress("udp: read deadline probe...")
-        let deadline = try deadlineProbe(tracker: tracker, probes: probes)
+        // The read-deadline claim belongs to the article's tcp/udp pair.
+        let articlePair = options.protocols.contains(.tcp) && options.protocols.contains(.udp)
+        var deadline: Claims.DeadlineProbe? = nil
+        if articlePair {
+            progress("udp: read deadline probe...")
+            deadline = try deadlineProbe(tracker: tracker, probes: probes)
+        }
         let lost = tracker.losses()
         counter?.detach()
         packets.detach()
@@ -112,10 +126,11 @@ public final class CompareSession {
         tracker.detach()
 
         let tcp = runs.first { $0.proto == .tcp }, udp = runs.first { $0.proto == .udp }
-        let claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
+        var claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
                                                                              kernel: KernelLine(release: features.release), calls: calls) : []
-        return CompareResult(kernel: features.release, backend: backend.rawValue, mode: mode, modeReason: modeReason,
-                             dials: options.count, side: options.side.rawValue, patterns: splitPatterns(options.patterns),
+        claims += ProtocolClaims.judge(runs: runs, mode: mode, calls: calls)
+        return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
+                             dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)
     }
 
@@ -124,22 +139,26 @@ public final class CompareSession {
     func runProtocol(_ proto: Proto, tracker: Tracker, counter: FunctionCounter?, packets: PacketRecorder, probes: CompareProbes,
                      progress: (String) -> Void = { _ in }) throws -> (ProtocolRun, [SyscallRecord]) {
         let t0 = Date()
-        let port = try freeLoopbackPort(proto)
-        // The port is named so that a caller (tests/vm/cleanup.sh) can check it is free again after kpath stops.
-        progress("\(proto.rawValue): \(options.count) dials to 127.0.0.1:\(port)...")
         let dir = try TempDir()
+        // Unix sockets: a socket file in the private directory (the server removes it; TempDir too).
+        let port = proto.isUnix ? 0 : try freeLoopbackPort(proto)
+        let address = proto.isUnix ? dir.path + "/echo.sock" : proto.isIPv6 ? "[::1]:\(port)" : "127.0.0.1:\(port)"
+        // The port is named so that a caller (tests/vm/cleanup.sh) can check it is free again after kpath stops.
+        progress("\(proto.rawValue): \(options.count) dials to \(address)...")
         let serverLog = dir.path + "/server.log", clientLog = dir.path + "/client.log"
         let exe = HeldProcess.selfExecutable
-        let server = try HeldProcess(executable: exe, arguments: ["echo", "server", "--proto", proto.rawValue, "--listen", "127.0.0.1:\(port)"],
+        let server = try HeldProcess(executable: exe, arguments: ["echo", "server", "--proto", proto.rawValue, "--listen", address],
                                      role: "server", output: .file(serverLog))
-        let client = try HeldProcess(executable: exe, arguments: ["echo", "client", "--proto", proto.rawValue, "--to", "127.0.0.1:\(port)",
+        let client = try HeldProcess(executable: exe, arguments: ["echo", "client", "--proto", proto.rawValue, "--to", address,
                                                                   "--count", String(options.count)],
                                      role: "client", output: .fileAndErrors(clientLog))
         try tracker.track(pid: server.pid, role: .server, fromExec: true)
         try tracker.track(pid: client.pid, role: .client, fromExec: true)
         try counter?.reset()
         packets.drain(); packets.clear()
-        try packets.setPort(port)
+        // A Unix run has no port to filter on: the packets sent while a tracked
+        // task runs are read, and only the client's or server's are kept (there should be none).
+        try packets.setPort(port, trackedOnly: proto.isUnix)
         let pktStart = monotonicNs()
 
         try server.release()
@@ -168,13 +187,16 @@ public final class CompareSession {
                     if calls > 0 { fh.append(FunctionHits(function: f, calls: calls, perDial: Double(calls) / Double(options.count), inInterrupt: irq)) }
                 }
                 fh.sort { ($0.calls, $1.function) > ($1.calls, $0.function) }
-                phases.append(PhaseFunctions(phase: phase.description, functions: fh))
+                phases.append(PhaseFunctions(phase: phase, functions: fh))
             }
         }
 
         let sys = probes.syscalls(pid: client.pid)
-        let dialPackets = attribute(packets.packets, serverPort: port, clientPID: client.pid, serverPID: server.pid,
-                                    start: pktStart, recorder: packets, clientSyscalls: sys.intervals)
+        // Attribution by port means nothing for Unix sockets: keep the packets
+        // the two processes' tasks sent (none expected), each counted as dial 1's.
+        let seen = proto.isUnix ? packets.packets.filter { $0.tgid == UInt32(client.pid) || $0.tgid == UInt32(server.pid) } : packets.packets
+        let dialPackets = attribute(seen, serverPort: port, clientPID: client.pid, serverPID: server.pid,
+                                    start: pktStart, recorder: packets, clientSyscalls: sys.intervals, byPort: !proto.isUnix)
         let stacks = probes.samples(clientPID: client.pid, serverPID: server.pid)
         let run = ProtocolRun(proto: proto, dials: options.count, serverPort: port, clientPID: client.pid, serverPID: server.pid,
                            clientExit: clientExit, functionsAttached: counter?.report.attachedCount ?? 0,
@@ -189,19 +211,19 @@ public final class CompareSession {
     /// server's), never by the task that happened to be running; and to a
     /// client syscall by time (PacketPlacement).
     func attribute(_ pkts: [Packet], serverPort: UInt16, clientPID: Int32, serverPID: Int32, start: UInt64, recorder: PacketRecorder,
-                   clientSyscalls: [(enter: UInt64, exit: UInt64, phase: String)]) -> [DialPacket] {
+                   clientSyscalls: [PacketPlacement.Call], byPort: Bool = true) -> [DialPacket] {
         var dialOfPort: [UInt16: Int] = [:]
         var out: [DialPacket] = []
         let placement = PacketPlacement(clientSyscalls: clientSyscalls)
         for p in pkts.sorted(by: { $0.ns < $1.ns }) {
             let fromServer = p.sourcePort == serverPort
             let clientPort = fromServer ? p.destinationPort : p.sourcePort
-            let dial = dialOfPort[clientPort] ?? { let d = dialOfPort.count + 1; dialOfPort[clientPort] = d; return d }()
+            let dial = !byPort ? 1 : dialOfPort[clientPort] ?? { let d = dialOfPort.count + 1; dialOfPort[clientPort] = d; return d }()
             let task = p.tgid == UInt32(clientPID) ? "client" : p.tgid == UInt32(serverPID) ? "server" : p.comm
             let (during, lateDuring) = placement.place(ns: p.ns, dial: dial,
-                                                       clientTaskPhase: p.tgid == UInt32(clientPID) ? p.phase.description : nil)
+                                                       clientTaskPhase: p.tgid == UInt32(clientPID) ? p.phase : nil)
             out.append(DialPacket(dial: dial, phase: during, duringDial: lateDuring?.dial, duringPhase: lateDuring?.phase,
-                                  sender: fromServer ? "server" : "client", task: task,
+                                  sender: fromServer ? .server : .client, task: task,
                                   inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
                                   stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : []))
@@ -211,15 +233,15 @@ public final class CompareSession {
 
     /// Tracepoint mode: the functions on the client's stacks, per phase.
     func functionsOnStacks(_ stacks: [StackSample]) -> [PhaseFunctions] {
-        var byPhase: [String: [String: UInt64]] = [:]
-        for s in stacks where s.role == "client" {
+        var byPhase: [Phase: [String: UInt64]] = [:]
+        for s in stacks where s.role == .client {
             for f in Set(s.functions) { byPhase[s.phase, default: [:]][f, default: 0] += s.count }
         }
         return Phase.allCases.map { ph in
-            let fns = (byPhase[ph.description] ?? [:]).map {
+            let fns = (byPhase[ph] ?? [:]).map {
                 FunctionHits(function: $0.key, calls: $0.value, perDial: Double($0.value) / Double(options.count), inInterrupt: 0)
             }.sorted { ($0.calls, $1.function) > ($1.calls, $0.function) }
-            return PhaseFunctions(phase: ph.description, functions: fns)
+            return PhaseFunctions(phase: ph, functions: fns)
         }
     }
 
@@ -252,9 +274,10 @@ func monotonicNs() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-/// A socket bound to 127.0.0.1 on a port the kernel picks, and that port.
+/// A socket bound to 127.0.0.1 (::1 for tcp6/udp6) on a port the kernel picks, and that port.
 func bindLoopback(_ proto: Proto) throws -> (fd: Int32, port: UInt16) {
-    let fd = socket(AF_INET, Int32(proto == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
+    if proto.isIPv6 { return try bindLoopback6(proto) }
+    let fd = socket(AF_INET, Int32(proto.isStream ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
     guard fd >= 0 else { throw SessionError.badArgument("cannot open a socket: \(String(cString: strerror(errno)))") }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
@@ -263,6 +286,23 @@ func bindLoopback(_ proto: Proto) throws -> (fd: Int32, port: UInt16) {
     _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
     return (fd, UInt16(bigEndian: addr.sin_port))
+}
+
+private func bindLoopback6(_ proto: Proto) throws -> (fd: Int32, port: UInt16) {
+    let fd = socket(AF_INET6, Int32(proto.isStream ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { throw SessionError.badArgument("cannot open an IPv6 socket: \(String(cString: strerror(errno)))") }
+    var addr = sockaddr_in6()
+    addr.sin6_family = sa_family_t(AF_INET6)
+    addr.sin6_addr = in6addr_loopback
+    var len = socklen_t(MemoryLayout<sockaddr_in6>.size)
+    let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    if rc != 0 {
+        let why = String(cString: strerror(errno))
+        close(fd)
+        throw SessionError.badArgument("cannot bind [::1] for \(proto.rawValue): \(why) (is IPv6 loopback disabled? check sysctl net.ipv6.conf.lo.disable_ipv6)")
+    }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return (fd, UInt16(bigEndian: addr.sin6_port))
 }
 
 /// A free port on 127.0.0.1 for `proto` (bound, read, released).

@@ -3,7 +3,14 @@ import Probes
 /// The plain values a compare run produces: what the reports render and the
 /// JSON carries (schema in docs/compare-json.md).
 public enum Proto: String, Codable, CaseIterable, Sendable {
-    case tcp, udp
+    case tcp, udp, tcp6, udp6, unix, unixgram
+
+    /// A Unix socket: no port, no packet, no network device.
+    public var isUnix: Bool { self == .unix || self == .unixgram }
+    public var isIPv6: Bool { self == .tcp6 || self == .udp6 }
+    public var isStream: Bool { self == .tcp || self == .tcp6 || self == .unix }
+    /// As the reports name it: "TCP", "UDP", "TCP6", "UNIX", "UNIXGRAM".
+    public var title: String { rawValue.uppercased() }
 }
 
 /// How the run saw the kernel: function probes, or tracepoints only.
@@ -22,8 +29,8 @@ public struct FunctionHits: Codable, Sendable, Equatable {
 }
 
 public struct PhaseFunctions: Codable, Sendable {
-    /// socket, connect, write, read, close, other, no-syscall, bind/listen/accept
-    public var phase: String
+    /// socket, connect, write, read, close, other, no-syscall, bind/listen/accept (by name in JSON)
+    public var phase: Phase
     public var functions: [FunctionHits]
     public var distinct: Int { functions.count }
     public var callsPerDial: Double { functions.reduce(0) { $0 + $1.perDial } }
@@ -32,8 +39,8 @@ public struct PhaseFunctions: Codable, Sendable {
 /// One kernel stack seen at a probe point, symbolized innermost first.
 public struct StackSample: Codable, Sendable {
     public var target: String
-    public var role: String
-    public var phase: String
+    public var role: Role
+    public var phase: Phase
     public var inInterrupt: Bool
     public var count: UInt64
     public var firstNs: UInt64
@@ -46,15 +53,15 @@ public struct StackSample: Codable, Sendable {
 public struct DialPacket: Codable, Sendable {
     public var dial: Int
     /// The client syscall of this dial it left during, "between syscalls", or
-    /// `afterClose` when the client had moved on to a later dial.
-    public var phase: String
+    /// "after close" when the client had moved on to a later dial.
+    public var phase: PacketMoment
     /// For a packet left after its dial: the later dial and call the client was
     /// in (a race between the peer's teardown and the next dial; absent in
     /// results saved before).
     public var duringDial: Int?
-    public var duringPhase: String?
+    public var duringPhase: Phase?
     /// client or server: whose socket sent it (by source port), not the current task.
-    public var sender: String
+    public var sender: Role
     /// The task the kernel was running when it left (on loopback the peer's reply
     /// runs in softirq on the sender's stack).
     public var task: String
@@ -67,8 +74,39 @@ public struct DialPacket: Codable, Sendable {
     public var stack: [String]
 }
 
-extension DialPacket {
-    public static let afterClose = "after close"
+/// When a dial's packet left, against the client's syscalls. In JSON by name:
+/// the phase's (`connect`), "between syscalls" or "after close".
+public enum PacketMoment: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// Inside this syscall of its own dial.
+    case during(Phase)
+    /// The client was in no syscall (user space, or another task sent it).
+    case betweenSyscalls
+    /// After the dial's close(2) returned (the peer's teardown; see PacketPlacement).
+    case afterClose
+
+    public var description: String {
+        switch self {
+        case .during(let p): return p.description
+        case .betweenSyscalls: return "between syscalls"
+        case .afterClose: return "after close"
+        }
+    }
+
+    public init(named s: String) {
+        switch s {
+        case "between syscalls": self = .betweenSyscalls
+        case "after close": self = .afterClose
+        default: self = .during(Phase(named: s))
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        self.init(named: try decoder.singleValueContainer().decode(String.self))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
 }
 
 public struct ProtocolRun: Codable, Sendable {
@@ -93,7 +131,7 @@ public struct ProtocolRun: Codable, Sendable {
     public var clientOutput: [String]
     public var seconds: Double
 
-    public func phase(_ name: String) -> PhaseFunctions? { phases.first { $0.phase == name } }
+    public func phase(_ p: Phase) -> PhaseFunctions? { phases.first { $0.phase == p } }
 }
 
 public enum ClaimStatus: String, Codable, Sendable {
@@ -109,11 +147,11 @@ public struct Claim: Codable, Sendable {
 
 public struct CompareResult: Codable, Sendable {
     public var kernel: String
-    public var backend: String
+    public var backend: Backend
     public var mode: CompareMode
     public var modeReason: String?
     public var dials: Int
-    public var side: String
+    public var side: CompareSession.Side
     public var patterns: [String]
     public var command: String
     public var seconds: Double

@@ -42,10 +42,10 @@ final class CompareProbes {
         let symbolizer = StackSymbolizer(kallsyms: kallsyms, targets: stacks.targets)
         var out: [StackSample] = []
         for s in raw {
-            let role: String
-            if s.tgid == UInt32(clientPID) { role = "client" } else if s.tgid == UInt32(serverPID) { role = "server" } else { continue }
+            let role: Role
+            if s.tgid == UInt32(clientPID) { role = .client } else if s.tgid == UInt32(serverPID) { role = .server } else { continue }
             let addrs = symbolizer.trimmed(s.addresses)
-            out.append(StackSample(target: stacks.targets[s.target].name, role: role, phase: s.phase.description,
+            out.append(StackSample(target: stacks.targets[s.target].name, role: role, phase: s.phase,
                                    inInterrupt: s.softirq, count: s.count, firstNs: s.firstNs,
                                    frames: addrs.map { kallsyms.symbolize($0) },
                                    functions: addrs.map { kallsyms.name($0) ?? "?" }))
@@ -59,11 +59,11 @@ final class CompareProbes {
     /// One process's syscalls, in order: strace lines, names, and the finished
     /// calls as time intervals with their phase (to place packets in).
     func syscalls(pid: Int32) -> (records: [SyscallRecord], lines: [String], names: [String],
-                                  intervals: [(enter: UInt64, exit: UInt64, phase: String)]) {
+                                  intervals: [PacketPlacement.Call]) {
         _ = syscalls.drain()
         let recs = syscalls.records(pids: [pid]).sorted { $0.enterNs < $1.enterNs }
         let intervals = recs.filter { $0.exitNs > 0 }
-            .map { ($0.enterNs, $0.exitNs, (Self.phaseOf[$0.name] ?? .other).description) }
+            .map { ($0.enterNs, $0.exitNs, Self.phaseOf[$0.name] ?? .other) }
         return (recs, recs.map { Strace.line($0, Strace.Options(align: false)) }, recs.map(\.name), intervals)
     }
 }

@@ -1,3 +1,4 @@
+import Probes
 /// `kpath diff A B`: two saved results of one kind, compared. Pure: no
 /// kernel, no files (SavedResult.load reads them).
 public enum Diff {
@@ -9,8 +10,6 @@ public enum Diff {
         }
     }
 
-    /// The syscall phases in the order the reports use.
-    static let phaseOrder = ["socket", "connect", "write", "read", "close", "bind/listen/accept", "other", "no-syscall"]
 
     public static func compare(_ a: CompareResult, _ b: CompareResult, fileA: String = "A", fileB: String = "B",
                                noise: Noise = .perDial) -> DiffResult {
@@ -20,9 +19,7 @@ public enum Diff {
             let ra = a.run(p), rb = b.run(p)
             if ra == nil && rb == nil { continue }
             let pa = phases(ra, a.mode), pb = phases(rb, b.mode)
-            var names = phaseOrder.filter { n in pa.contains { $0.phase == n } || pb.contains { $0.phase == n } }
-            // A phase a later kpath adds still shows, after the known ones.
-            for n in (pa + pb).map(\.phase) where !names.contains(n) { names.append(n) }
+            let names = Phase.dialOrder.filter { n in pa.contains { $0.phase == n } || pb.contains { $0.phase == n } }
             var out: [PhaseDiff] = []
             for n in names {
                 let fa = pa.first { $0.phase == n }?.functions ?? [], fb = pb.first { $0.phase == n }?.functions ?? []
@@ -43,7 +40,7 @@ public enum Diff {
         let va = a.counts.map { FunctionValue(function: $0.function, value: Double($0.count)) }.sorted(by: hottest)
         let vb = b.counts.map { FunctionValue(function: $0.function, value: Double($0.count)) }.sorted(by: hottest)
         func side(_ r: FunccountResult, _ f: String) -> DiffSide {
-            DiffSide(file: f, kernel: r.kernel, backend: r.backend.rawValue, command: "kpath funccount " + r.patterns.joined(separator: ","))
+            DiffSide(file: f, kernel: r.kernel, backend: r.backend, command: "kpath funccount " + r.patterns.joined(separator: ","))
         }
         return DiffResult(kind: .funccount, unit: .calls, noise: noise, a: side(a, fileA), b: side(b, fileB),
                           countsComparable: true, protocols: [], claims: [], claimsSame: 0,

@@ -1,3 +1,4 @@
+import Probes
 /// The plain values `kpath diff` produces: how the kernel path changed from
 /// result A to result B. What the reports render and `--json` carries.
 
@@ -29,11 +30,11 @@ public struct Noise: Codable, Sendable, Equatable {
 public struct DiffSide: Codable, Sendable {
     public var file: String
     public var kernel: String
-    public var backend: String
+    public var backend: Backend
     /// compare only.
     public var mode: CompareMode?
     public var dials: Int?
-    public var side: String?
+    public var side: CompareSession.Side?
     public var command: String?
 }
 
@@ -64,8 +65,8 @@ public struct Rename: Codable, Sendable {
 /// A function that ran under another syscall in B than in A (on 6.1 TCP's
 /// FIN is sent from task_work after close(2) returned: no-syscall; later inside close).
 public struct Move: Codable, Sendable {
-    public var from: String
-    public var to: String
+    public var from: Phase
+    public var to: Phase
     public var a: FunctionValue
     /// Its name in B (a compiler clone's may differ).
     public var b: FunctionValue
@@ -99,7 +100,7 @@ public struct PhaseTotals: Codable, Sendable, Equatable {
 
 public struct PhaseDiff: Codable, Sendable {
     /// socket, connect, write, read, close, other, no-syscall (as in CompareResult).
-    public var phase: String
+    public var phase: Phase
     public var a: PhaseTotals
     public var b: PhaseTotals
     public var functions: FunctionsDiff

@@ -17,7 +17,7 @@ public struct KernelStack: Codable, Sendable, Equatable {
     public var tgid: UInt32
     public var tid: UInt32
     public var comm: String
-    @PhaseName public var phase: Phase
+    public var phase: Phase
     /// Taken in softirq/hardirq context on top of the task (loopback receive).
     public var softirq: Bool
     /// bpf_get_stackid's errno when the stack itself was lost (EEXIST: the
@@ -67,7 +67,7 @@ public struct TraceHit: Codable, Sendable, Equatable {
     public var tgid: UInt32
     public var tid: UInt32
     public var comm: String
-    @PhaseName public var phase: Phase
+    public var phase: Phase
     public var softirq: Bool
     /// Symbolized, innermost first.
     public var frames: [String]
@@ -101,11 +101,6 @@ public enum StackFrames {
         s.hasPrefix("0x") ? UInt64(s.dropFirst(2), radix: 16) ?? 0 : UInt64(s) ?? 0
     }
 
-    /// A phase from its name (`connect`, `write`...); unknown names are `.other`.
-    public static func phase(named s: String) -> Phase {
-        Phase.allCases.first { $0.description == s } ?? .other
-    }
-
     /// `veth_xmit+0x20 [veth]` -> `veth_xmit [veth]`.
     public static func nameWithModule(_ frame: String) -> String {
         let n = name(frame)
@@ -134,20 +129,6 @@ public enum StackFrames {
                        "exc_int3", "do_int3", "kprobe_int3_handler", "rethook_trampoline_handler", "function_graph_enter",
                        // net/socket.c's noinline wrappers that exist only to fire sock:sock_{send,recv}_length
                        "call_trace_sock_"]
-}
-
-/// A phase in JSON by its name (`connect`), as users call it; unknown names are `.other`.
-@propertyWrapper
-public struct PhaseName: Codable, Sendable, Equatable {
-    public var wrappedValue: Phase
-    public init(wrappedValue: Phase) { self.wrappedValue = wrappedValue }
-    public init(from decoder: Decoder) throws {
-        wrappedValue = StackFrames.phase(named: try decoder.singleValueContainer().decode(String.self))
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(wrappedValue.description)
-    }
 }
 
 /// Kernel addresses in JSON as hex strings: JSON numbers lose precision above

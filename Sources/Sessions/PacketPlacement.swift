@@ -1,3 +1,5 @@
+import Probes
+
 /// Which of the client's syscalls a packet of dial d left during: the call whose
 /// time interval holds it (on loopback the peer's replies may run on another
 /// CPU or task while the client waits in connect). Each dial starts with
@@ -9,15 +11,15 @@
 /// a race. Such a packet is "after close", and the race is kept apart (the
 /// later dial and its call) instead of passing for that call's own packet.
 struct PacketPlacement {
-    typealias Call = (enter: UInt64, exit: UInt64, phase: String)
+    typealias Call = (enter: UInt64, exit: UInt64, phase: Phase)
     let calls: [Call]
     let socketCalls: [UInt64]
     let closes: [Call]
 
     init(clientSyscalls: [Call]) {
         calls = clientSyscalls
-        socketCalls = clientSyscalls.filter { $0.phase == "socket" }.map(\.enter).sorted()
-        closes = clientSyscalls.filter { $0.phase == "close" }.sorted { $0.enter < $1.enter }
+        socketCalls = clientSyscalls.filter { $0.phase == .socket }.map(\.enter).sorted()
+        closes = clientSyscalls.filter { $0.phase == .close }.sorted { $0.enter < $1.enter }
     }
 
     /// When dial d's close(2) returned: the first close after the d-th socket call.
@@ -28,15 +30,16 @@ struct PacketPlacement {
 
     /// `clientTaskPhase`: the phase the sending task was in when it is the
     /// client itself (nil for another task), used when no call holds the packet.
-    func place(ns: UInt64, dial: Int, clientTaskPhase: String?) -> (phase: String, during: (dial: Int, phase: String)?) {
+    func place(ns: UInt64, dial: Int, clientTaskPhase: Phase?) -> (moment: PacketMoment, during: (dial: Int, phase: Phase)?) {
         // Other threads' long waits (futex, poll) also hold the packet: prefer the dial's own calls.
         let holding = calls.filter { $0.enter <= ns && ns <= $0.exit }
-        let held = holding.first { $0.phase != "other" } ?? holding.first
+        let held = holding.first { $0.phase != .other } ?? holding.first
         if let end = closeExit(dial), ns > end {
-            guard let held else { return (DialPacket.afterClose, nil) }
+            guard let held else { return (.afterClose, nil) }
             let callDial = socketCalls.filter { $0 <= held.enter }.count
-            return (DialPacket.afterClose, callDial > dial ? (callDial, held.phase) : nil)
+            return (.afterClose, callDial > dial ? (callDial, held.phase) : nil)
         }
-        return (held?.phase ?? clientTaskPhase ?? "between syscalls", nil)
+        if let phase = held?.phase ?? clientTaskPhase { return (.during(phase), nil) }
+        return (.betweenSyscalls, nil)
     }
 }

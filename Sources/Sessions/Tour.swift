@@ -279,14 +279,14 @@ public struct TourStep: Codable, Sendable {
 
 public struct TourResult: Codable, Sendable {
     public var kernel: String
-    public var backend: String
+    public var backend: Backend
     public var mode: CompareMode
     public var modeReason: String?
     public var command: String
     public var steps: [TourStep]
     public var compare: CompareResult
 
-    public init(kernel: String, backend: String, mode: CompareMode, modeReason: String?, command: String, steps: [TourStep], compare: CompareResult) {
+    public init(kernel: String, backend: Backend, mode: CompareMode, modeReason: String?, command: String, steps: [TourStep], compare: CompareResult) {
         self.kernel = kernel; self.backend = backend; self.mode = mode; self.modeReason = modeReason
         self.command = command; self.steps = steps; self.compare = compare
     }
@@ -391,8 +391,8 @@ public enum TourEvidence {
     public static func dialSummary(_ r: CompareResult) -> [String] {
         var o: [String] = []
         for run in r.runs {
-            let ph = (r.mode == .functions ? run.phases : run.functionsOnStacks).first { $0.phase == "connect" }
-            let pk = run.packets.filter { $0.dial == 1 && $0.phase == "connect" }
+            let ph = (r.mode == .functions ? run.phases : run.functionsOnStacks).first { $0.phase == .connect }
+            let pk = run.packets.filter { $0.dial == 1 && $0.phase == .during(.connect) }
             let fns = r.mode == .functions ? "\(ph?.distinct ?? 0) functions, \(cFormat("%.0f", ph?.callsPerDial ?? 0)) calls per dial"
                                            : "\(ph?.distinct ?? 0) functions on stacks"
             o.append("\(run.proto.rawValue.uppercased()) connect(2): \(fns)")

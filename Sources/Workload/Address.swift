@@ -1,11 +1,12 @@
 // Protocols, addresses, errors, and name resolution (getaddrinfo).
 import Glibc
 
-/// The transport the echo workload runs over.
+/// The transport the echo workload runs over: TCP and UDP over IPv4 (as the
+/// article) or IPv6, and Unix sockets (stream and datagram) on a path.
 public enum EchoProto: String, CaseIterable, Sendable, CustomStringConvertible {
-    case udp, tcp
+    case udp, tcp, udp6, tcp6, unix, unixgram
 
-    /// "udp" or "tcp" (any case); anything else is `WorkloadError.unknownProto`.
+    /// "udp", "tcp", "udp6", "tcp6", "unix", "unixgram" (any case); anything else is `WorkloadError.unknownProto`.
     public init(parsing text: String) throws {
         guard let proto = EchoProto(rawValue: text.lowercased()) else {
             throw WorkloadError.unknownProto(text)
@@ -15,10 +16,50 @@ public enum EchoProto: String, CaseIterable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
+    /// A byte stream (tcp, tcp6, unix): connect, then read until the whole echo is in.
+    public var isStream: Bool { self == .tcp || self == .tcp6 || self == .unix }
+    /// A Unix socket: its address is a path (or an abstract @name), not HOST:PORT.
+    public var isUnix: Bool { self == .unix || self == .unixgram }
+
     var socketType: Int32 {
-        self == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
+        isStream ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)
+    }
+
+    /// The address family getaddrinfo is asked for: tcp6/udp6 take IPv6 only.
+    var family: Int32 {
+        switch self {
+        case .tcp6, .udp6: return AF_INET6
+        case .unix, .unixgram: return AF_UNIX
+        case .tcp, .udp: return AF_UNSPEC
+        }
+    }
+
+    /// The largest message one echo carries.
+    public var maxMessage: Int {
+        switch self {
+        case .udp: return maxUDPMessage
+        case .udp6: return 65_527             // 65535 - 8 UDP (the IPv6 header is not in the payload length)
+        case .unixgram: return 65_536         // the server's receive buffer
+        case .tcp, .tcp6: return maxTCPMessage
+        // The echo is written back while the client is still writing: both
+        // sockets' send buffers (~208 KiB each by default) must hold it.
+        case .unix: return 65_536
+        }
+    }
+
+    /// Where a server listens when not told: loopback with a free port, or an
+    /// abstract Unix name (nothing left on the filesystem).
+    public var defaultListen: String {
+        switch self {
+        case .tcp, .udp: return "127.0.0.1:0"
+        case .tcp6, .udp6: return "[::1]:0"
+        case .unix, .unixgram: return "@kpath-echo-\(getpid())"
+        }
     }
 }
+
+/// The longest Unix socket path (sun_path is 108 bytes with its NUL).
+public let maxUnixPath = 107
 
 /// The largest UDP payload in one IPv4 datagram (65535 - 20 IP - 8 UDP).
 public let maxUDPMessage = 65_507
@@ -31,10 +72,46 @@ public let maxTCPMessage = 1 << 20
 public struct EchoAddress: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: UInt16
+    /// A Unix socket's address: a filesystem path, "@name" for the abstract
+    /// namespace, or "" for an unnamed socket (host and port are then unused).
+    public var path: String?
 
     public init(host: String, port: UInt16) {
         self.host = host
         self.port = port
+    }
+
+    public init(path: String) {
+        self.host = ""
+        self.port = 0
+        self.path = path
+    }
+
+    /// An abstract Unix name ("@name"): no file, gone with the last socket.
+    public var isAbstract: Bool { path?.hasPrefix("@") ?? false }
+
+    /// The address `proto` takes: a Unix path or @name for unix/unixgram,
+    /// HOST:PORT otherwise (tcp6/udp6 default to ::1 where a default is asked for).
+    public init(parsing text: String, for proto: EchoProto, listening: Bool) throws {
+        if proto.isUnix {
+            try self.init(unixPath: text)
+        } else {
+            let host = listening ? (proto.family == AF_INET6 ? "::1" : "127.0.0.1") : nil
+            try self.init(parsing: text, allowPortZero: listening, defaultHost: host)
+        }
+    }
+
+    /// "/run/echo.sock" or "@name" (abstract): not empty, at most 107 bytes, no NUL.
+    public init(unixPath text: String) throws {
+        func malformed(_ why: String) -> WorkloadError {
+            .malformedAddress(text, reason: why + " (want a socket path such as /tmp/echo.sock, or @name for an abstract one)")
+        }
+        if text.isEmpty || text == "@" { throw malformed("empty") }
+        if text.utf8.contains(0) { throw malformed("a NUL byte inside the path") }
+        if text.utf8.count > maxUnixPath {
+            throw malformed("\(text.utf8.count) bytes; a Unix socket path holds at most \(maxUnixPath)")
+        }
+        self.init(path: text)
     }
 
     /// Parses "HOST:PORT" or "[IPV6]:PORT".
@@ -86,9 +163,11 @@ public struct EchoAddress: Hashable, Sendable, CustomStringConvertible {
         self.port = UInt16(number)
     }
 
-    /// "127.0.0.1:9000", or "[::1]:9000" for IPv6.
+    /// "127.0.0.1:9000", or "[::1]:9000" for IPv6; a Unix socket's path, or
+    /// "unnamed" for a client socket that never bound one.
     public var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if let path { return path.isEmpty ? "unnamed" : path }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
 
@@ -123,20 +202,29 @@ public enum WorkloadError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .malformedAddress(text, reason):
+            // A Unix path's reason carries its own "(want a socket path ...)".
+            if reason.hasSuffix(")") { return "malformed address \(quotedText(text)): \(reason)" }
             return "malformed address \(quotedText(text)): \(reason) (want HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000)"
         case let .invalidPort(port, address):
             return "invalid port \(quotedText(port)) in \(quotedText(address)) (want a number, 1-65535)"
         case let .portOutOfRange(port, lowest):
             return "port \(port) out of range (\(lowest)-65535)"
         case let .unknownProto(text):
-            return "unknown protocol \(quotedText(text)) (use udp or tcp)"
+            return "unknown protocol \(quotedText(text)) (use one of \(EchoProto.allCases.map(\.rawValue).joined(separator: ", ")))"
         case let .unknownHost(host, reason):
             return "cannot resolve host \"\(host)\": \(reason) (check the name, or use an IP address such as 127.0.0.1)"
         case .emptyMessage:
             return "the message is empty (pass --message TEXT, or pipe some text on stdin)"
         case let .messageTooLarge(bytes, limit, proto):
             let hint = proto == .udp ? "shorten it, or use --proto tcp" : "shorten it"
-            return "message is \(bytes) bytes; one \(proto == .udp ? "UDP datagram" : "TCP echo") carries at most \(limit) (\(hint))"
+            let what: String
+            switch proto {
+            case .udp, .udp6: what = "UDP datagram"
+            case .unixgram: what = "Unix datagram"
+            case .tcp, .tcp6: what = "TCP echo"
+            case .unix: what = "Unix stream echo"
+            }
+            return "message is \(bytes) bytes; one \(what) carries at most \(limit) (\(hint))"
         case let .invalidTimeout(value):
             return "timeout must be greater than 0 seconds (got \(value))"
         case let .invalidCount(value):
@@ -144,6 +232,9 @@ public enum WorkloadError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .invalidDuration(value):
             return "duration must be greater than 0 seconds (got \(value))"
         case let .addressInUse(address, proto):
+            if proto.isUnix {
+                return "cannot listen on \(address) (\(proto)): address already in use (another server has it, or a stale socket file is left: remove it, or pick another path)"
+            }
             return "cannot listen on \(address) (\(proto)): address already in use (stop the other server, pick another port, or use port 0 for a free one)"
         case let .listenFailed(address, proto, reason):
             return "cannot listen on \(address) (\(proto)): \(reason)"
@@ -199,7 +290,7 @@ func quotedText(_ s: String) -> String {
 
 // MARK: - Socket addresses
 
-/// A sockaddr_in / sockaddr_in6 in a sockaddr_storage.
+/// A sockaddr_in / sockaddr_in6 / sockaddr_un in a sockaddr_storage.
 struct SocketAddress {
     var storage = sockaddr_storage()
     var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -247,18 +338,48 @@ struct SocketAddress {
                     inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
                     return EchoAddress(host: String(cString: buffer), port: UInt16(bigEndian: sin6.pointee.sin6_port))
                 }
+            case AF_UNIX:
+                return raw.withMemoryRebound(to: UInt8.self, capacity: MemoryLayout<sockaddr_storage>.size) { bytes in
+                    // sun_path follows the 2-byte family; its length is what the kernel returned.
+                    let pathStart = 2
+                    let n = max(0, Int(length) - pathStart)
+                    if n == 0 { return EchoAddress(path: "") }
+                    let path = UnsafeBufferPointer(start: bytes + pathStart, count: n)
+                    if path[0] == 0 {
+                        return EchoAddress(path: "@" + String(decoding: path.dropFirst().prefix { $0 != 0 }, as: UTF8.self))
+                    }
+                    return EchoAddress(path: String(decoding: path.prefix { $0 != 0 }, as: UTF8.self))
+                }
             default:
                 return EchoAddress(host: "?", port: 0)
             }
         }
     }
+
+    /// A sockaddr_un for a path, or for "@name" in the abstract namespace
+    /// (a leading NUL, no trailing one: the length says where it ends).
+    init(unixPath path: String) {
+        var bytes = Array(path.utf8)
+        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 } else { bytes.append(0) }
+        storage.ss_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &storage) { raw in
+            for (i, b) in bytes.prefix(108).enumerated() { raw[2 + i] = b }
+        }
+        length = socklen_t(2 + min(bytes.count, 108))
+    }
 }
 
 /// getaddrinfo(3) for one address: the first IPv4 result if there is one
 /// (as Go's ResolveUDPAddr prefers), else the first result.
+/// A Unix address needs no lookup: its sockaddr_un is built here.
 func resolve(_ address: EchoAddress, proto: EchoProto, passive: Bool) throws -> SocketAddress {
+    if let path = address.path {
+        guard proto.isUnix else { throw WorkloadError.malformedAddress(path, reason: "a socket path is for unix or unixgram, not \(proto)") }
+        return SocketAddress(unixPath: path)
+    }
+    if proto.isUnix { throw WorkloadError.malformedAddress(address.description, reason: "unix and unixgram take a socket path (e.g. /tmp/echo.sock or @name)") }
     var hints = addrinfo()
-    hints.ai_family = AF_UNSPEC
+    hints.ai_family = proto.family
     hints.ai_socktype = proto.socketType
     hints.ai_flags = passive ? AI_PASSIVE : 0
     var result: UnsafeMutablePointer<addrinfo>?

@@ -25,12 +25,12 @@ public struct EchoBench: Sendable {
         self.message = message
     }
 
-    /// Runs both measurements against a server on 127.0.0.1:0 in this
-    /// process: round trips on one connected socket (write+read), then full
+    /// Runs both measurements against a server on 127.0.0.1:0 ([::1]:0 for
+    /// tcp6/udp6, an abstract @name for Unix sockets) in this process: round trips on one connected socket (write+read), then full
     /// dials (resolve+socket+connect+write+setsockopt+read+close).
     public func run() throws -> [EchoBenchRow] {
         if !(seconds > 0) || !seconds.isFinite { throw WorkloadError.invalidDuration(seconds) }
-        let server = try EchoServer(proto: proto, listen: EchoAddress(host: "127.0.0.1", port: 0))
+        let server = try EchoServer(proto: proto, listen: EchoAddress(parsing: proto.defaultListen, for: proto, listening: true))
         guard let thread = startThread({ try? server.serve() }) else {
             throw WorkloadError.spawnFailed("the bench server thread", reason: "pthread_create failed")
         }
@@ -50,6 +50,9 @@ public struct EchoBench: Sendable {
             throw WorkloadError.socketFailed(op: "socket", proto: proto, local: nil, remote: nil, reason: errnoText(errno))
         }
         defer { close(fd) }
+        if proto == .unixgram, bindForReplies(fd) != 0 {
+            throw WorkloadError.socketFailed(op: "bind", proto: proto, local: nil, remote: nil, reason: errnoText(errno))
+        }
         if remote.withSockaddr({ connect(fd, $0, $1) }) != 0 {
             throw WorkloadError.socketFailed(op: "dial", proto: proto, local: nil, remote: client.target.description,
                                              reason: errnoText(errno))
@@ -75,7 +78,7 @@ public struct EchoBench: Sendable {
                                                      remote: client.target.description, reason: errnoText(code))
                 }
                 got += n
-                if proto == .udp { break }
+                if !proto.isStream { break }
             }
         }
         return EchoBenchRow(measure: "round trips, one connected socket", operation: "write+read",

@@ -109,13 +109,17 @@ public struct EchoClient: Sendable {
     /// Checks message size, count and timeout (no syscalls).
     public func validate() throws {
         if message.isEmpty { throw WorkloadError.emptyMessage }
-        let limit = proto == .udp ? maxUDPMessage : maxTCPMessage
+        let limit = proto.maxMessage
         if message.count > limit {
             throw WorkloadError.messageTooLarge(bytes: message.count, limit: limit, proto: proto)
         }
         if count < 1 { throw WorkloadError.invalidCount(count) }
         if !(timeout > 0) || timeout.isNaN { throw WorkloadError.invalidTimeout(timeout) }
-        if target.port == 0 { throw WorkloadError.portOutOfRange("0", lowest: 1) }
+        if proto.isUnix != (target.path != nil) {
+            throw WorkloadError.malformedAddress(target.description, reason: proto.isUnix
+                ? "unix and unixgram take a socket path (e.g. /tmp/echo.sock or @name)" : "\(proto) takes HOST:PORT")
+        }
+        if !proto.isUnix, target.port == 0 { throw WorkloadError.portOutOfRange("0", lowest: 1) }
     }
 
     /// Runs `count` exchanges. `beforeStep` runs before each syscall step
@@ -125,9 +129,9 @@ public struct EchoClient: Sendable {
                     beforeStep: ((EchoStep) -> Void)? = nil,
                     onEvent: ((EchoClientEvent) -> Void)? = nil) throws -> EchoClientResult {
         try validate()
-        if proto == .tcp { ignoreSIGPIPE() }
+        if proto.isStream { ignoreSIGPIPE() }
         let start = monotonicSeconds()
-        var buffer = [UInt8](repeating: 0, count: proto == .udp ? 65_536 : message.count)
+        var buffer = [UInt8](repeating: 0, count: proto.isStream ? message.count : 65_536)
         var exchanges: [EchoExchange] = []
         exchanges.reserveCapacity(min(count, 1 << 16))
         var lastReceived = 0
@@ -181,6 +185,10 @@ public struct EchoClient: Sendable {
             return .socketFailed(op: op, proto: proto, local: localText, remote: remoteText, reason: errnoText(code))
         }
 
+        if proto == .unixgram, bindForReplies(fd) != 0 {
+            throw failure("bind", errno, local: false)
+        }
+
         // Dial. For UDP, connect(2) only fixes the peer: nothing is sent.
         beforeStep?(.connect)
         let connected = remote.withSockaddr { connect(fd, $0, $1) }
@@ -198,7 +206,7 @@ public struct EchoClient: Sendable {
                 throw failure("write", errno, local: true)
             }
             written += n
-            if proto == .udp { break }
+            if !proto.isStream { break }
         }
         onEvent?(.written(bytes: written))
 
@@ -210,7 +218,7 @@ public struct EchoClient: Sendable {
         }
         beforeStep?(.read)
         var received = 0
-        let want = proto == .udp ? buffer.count : message.count
+        let want = proto.isStream ? message.count : buffer.count
         while true {
             let n = buffer.withUnsafeMutableBytes { raw in
                 read(fd, raw.baseAddress! + received, want - received)
@@ -221,13 +229,13 @@ public struct EchoClient: Sendable {
             }
             if n == 0 {
                 if cancellation?.isCancelled == true { throw WorkloadError.cancelled }
-                if proto == .tcp {
+                if proto.isStream {
                     throw WorkloadError.connectionClosed(proto: proto, local: localAddressText(fd), remote: remoteText,
                                                          received: received, expected: message.count)
                 }
             }
             received += n
-            if proto == .udp || received >= message.count { break }
+            if !proto.isStream || received >= message.count { break }
             // TCP echo arriving in pieces: keep the one deadline.
             let remaining = deadline - monotonicSeconds()
             if remaining <= 0 {
@@ -248,4 +256,15 @@ public struct EchoClient: Sendable {
         return EchoExchange(bytesWritten: written, bytesReceived: received, from: remoteAddress,
                             matched: matched, seconds: monotonicSeconds() - started)
     }
+}
+
+/// A Unix datagram client must have an address of its own, or the server's
+/// sendto(2) has nowhere to send the echo (an unbound AF_UNIX datagram
+/// socket is not autobound by connect, unlike UDP's ephemeral port). bind(2)
+/// with only the family autobinds an abstract name ("@" + 5 hex digits):
+/// nothing on the filesystem to remove afterwards. One extra syscall, bind.
+func bindForReplies(_ fd: Int32) -> Int32 {
+    var family = sockaddr()
+    family.sa_family = sa_family_t(AF_UNIX)
+    return bind(fd, &family, socklen_t(MemoryLayout<sa_family_t>.size))
 }

@@ -64,12 +64,13 @@ public final class EchoServer: @unchecked Sendable {
             case EADDRNOTAVAIL:
                 return .listenFailed(listen, proto: proto, reason: "\(errnoText(code)) (use an address of this host, e.g. 127.0.0.1)")
             case EACCES:
-                return .listenFailed(listen, proto: proto, reason: "\(errnoText(code)) (ports below 1024 need root; pick a higher port)")
+                return .listenFailed(listen, proto: proto, reason: proto.isUnix ? errnoText(code)
+                                     : "\(errnoText(code)) (ports below 1024 need root; pick a higher port)")
             default:
                 return .listenFailed(listen, proto: proto, reason: errnoText(code))
             }
         }
-        if proto == .tcp {
+        if proto == .tcp || proto == .tcp6 {
             // As Go's listeners: restart without waiting out TIME_WAIT. (Not
             // for UDP, where it would let two servers share the port.)
             var one: Int32 = 1
@@ -77,17 +78,34 @@ public final class EchoServer: @unchecked Sendable {
         }
         if setSocketTimeout(fd, SO_SNDTIMEO, seconds: writeTimeout) != 0 { throw fail(errno) }
         if address.withSockaddr({ bind(fd, $0, $1) }) != 0 { throw fail(errno) }
-        if proto == .tcp, Glibc.listen(fd, SOMAXCONN) != 0 { throw fail(errno) }
+        // From here a Unix path is ours: a failure removes the socket file bind made.
+        let boundPath = proto.isUnix && !listen.isAbstract ? listen.path : nil
+        if proto.isStream, Glibc.listen(fd, SOMAXCONN) != 0 {
+            let code = errno
+            if let boundPath { unlink(boundPath) }
+            throw fail(code)
+        }
         var bound = SocketAddress()
-        if bound.withMutableSockaddr({ getsockname(fd, $0, $1) }) != 0 { throw fail(errno) }
+        if bound.withMutableSockaddr({ getsockname(fd, $0, $1) }) != 0 {
+            let code = errno
+            if let boundPath { unlink(boundPath) }
+            throw fail(code)
+        }
         self.fd = fd
         self.localAddress = bound.echoAddress
     }
 
     deinit {
         lock.withLock {
-            if !listenerClosed { close(fd) }
+            if !listenerClosed { close(fd); removeSocketFile() }
         }
+    }
+
+    /// A Unix server's socket file outlives the socket: remove it when the
+    /// server stops (serve() returning, on stop() from a signal, or deinit).
+    /// An abstract @name needs nothing.
+    private func removeSocketFile() {
+        if let path = localAddress.path, !path.isEmpty, !localAddress.isAbstract { unlink(path) }
     }
 
     public var isStopped: Bool { lock.withLock { stopped } }
@@ -114,12 +132,10 @@ public final class EchoServer: @unchecked Sendable {
             lock.withLock {
                 listenerClosed = true
                 close(fd)
+                removeSocketFile()
             }
         }
-        switch proto {
-        case .udp: try serveUDP()
-        case .tcp: try serveTCP()
-        }
+        if proto.isStream { try serveTCP() } else { try serveUDP() }
     }
 
     private func serveUDP() throws {
@@ -133,7 +149,7 @@ public final class EchoServer: @unchecked Sendable {
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }
-                throw WorkloadError.socketFailed(op: "read", proto: .udp, local: localAddress.description,
+                throw WorkloadError.socketFailed(op: "read", proto: proto, local: localAddress.description,
                                                  remote: nil, reason: errnoText(code))
             }
             let from = onEvent == nil ? nil : peer.echoAddress
@@ -145,7 +161,7 @@ public final class EchoServer: @unchecked Sendable {
                 let code = errno
                 if isStopped { return }
                 let reason = code == EAGAIN || code == EWOULDBLOCK ? "i/o timeout" : errnoText(code)
-                onEvent?(.failed("write udp \(localAddress)->\(from ?? peer.echoAddress): \(reason)"))
+                onEvent?(.failed("write \(proto) \(localAddress)->\(from ?? peer.echoAddress): \(reason)"))
                 continue
             }
             if let from { onEvent?(.written(bytes: w, to: from)) }
@@ -163,11 +179,11 @@ public final class EchoServer: @unchecked Sendable {
                 case EINTR, ECONNABORTED, EPROTO:
                     continue
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    onEvent?(.failed("accept tcp \(localAddress): \(errnoText(code))"))
+                    onEvent?(.failed("accept \(proto) \(localAddress): \(errnoText(code))"))
                     usleep(10_000)
                     continue
                 default:
-                    throw WorkloadError.socketFailed(op: "accept", proto: .tcp, local: localAddress.description,
+                    throw WorkloadError.socketFailed(op: "accept", proto: proto, local: localAddress.description,
                                                      remote: nil, reason: errnoText(code))
                 }
             }
@@ -208,7 +224,7 @@ public final class EchoServer: @unchecked Sendable {
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }
-                if !isStopped { onEvent?(.failed("read tcp \(localAddress)->\(from): \(errnoText(code))")) }
+                if !isStopped { onEvent?(.failed("read \(proto) \(localAddress)->\(from): \(errnoText(code))")) }
                 break
             }
             onEvent?(.received(bytes: n, from: from))
@@ -220,7 +236,7 @@ public final class EchoServer: @unchecked Sendable {
                     if code == EINTR { continue }
                     if !isStopped {
                         let reason = code == EAGAIN || code == EWOULDBLOCK ? "i/o timeout" : errnoText(code)
-                        onEvent?(.failed("write tcp \(localAddress)->\(from): \(reason)"))
+                        onEvent?(.failed("write \(proto) \(localAddress)->\(from): \(reason)"))
                     }
                     break connection
                 }

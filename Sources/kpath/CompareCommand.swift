@@ -8,21 +8,24 @@ import Sessions
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "TCP and UDP dials side by side: functions per syscall, packets, stacks, and the article's claims checked.",
+        abstract: "TCP and UDP dials (or IPv6, Unix sockets) side by side: functions per syscall, packets, stacks, and the article's claims checked.",
         discussion: """
         Examples:
           sudo kpath compare tcp udp
           sudo kpath compare tcp udp --count 20 --json > compare.json
+          sudo kpath compare tcp udp --save today.json
           sudo kpath compare tcp udp --functions 'tcp_*,udp_*' --side both
+          sudo kpath compare tcp unix
+          sudo kpath compare tcp tcp6 udp udp6
         """)
 
-    @Argument(help: "The protocols to compare: tcp udp.")
+    @Argument(help: "Two or more protocols to compare: tcp, udp, tcp6, udp6 (IPv6 loopback), unix (stream), unixgram (datagram).")
     var protocols: [String] = ["tcp", "udp"]
 
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Dials per protocol.")
     var count: Int = 10
 
-    @Option(help: "Function patterns to count (comma-separated globs).")
+    @Option(help: "Function patterns to count (comma-separated globs); by default ip6_*, inet6_*, udpv6_* are added for tcp6/udp6 and unix_* for unix/unixgram.")
     var functions: String = CompareSession.defaultPatterns.joined(separator: ",")
 
     @Option(help: "Whose kernel work to count: client, server or both.")
@@ -36,14 +39,22 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "With --graph: levels of calls shown below each syscall.")
     var depth: Int = 6
 
+    @Option(help: "Also write the run as JSON to FILE (the --json document), to compare later with `kpath diff`.")
+    var save: String?
+
     func validate() throws {
+        if let save { try checkWritable(save) }
+        let names = Proto.allCases.map(\.rawValue).joined(separator: ", ")
         for p in protocols where Proto(rawValue: p.lowercased()) == nil {
-            throw ValidationError("unknown protocol \"\(p)\": kpath compares tcp and udp (e.g. `kpath compare tcp udp`)")
+            throw ValidationError("unknown protocol \"\(p)\": kpath compares two or more of \(names) (e.g. `kpath compare tcp udp`)")
         }
-        if Set(protocols.map { $0.lowercased() }).count != protocols.count { throw ValidationError("each protocol once, e.g. `kpath compare tcp udp`") }
+        var seen: Set<String> = []
+        for p in protocols.map({ $0.lowercased() }) where !seen.insert(p).inserted {
+            throw ValidationError("protocol \"\(p)\" is named twice: each protocol once, e.g. `kpath compare tcp udp`")
+        }
         // One protocol has nothing to compare and no claim to judge ("0 of 0 claims held").
         if protocols.count < 2 {
-            throw ValidationError("compare puts two protocols side by side: `kpath compare tcp udp`; for one protocol alone, `kpath funccount 'udp_*' -- kpath echo client --proto udp --to HOST:PORT`")
+            throw ValidationError("compare puts two or more protocols side by side: `kpath compare tcp udp`; for one protocol alone, `kpath funccount 'udp_*' -- kpath echo client --proto udp --to HOST:PORT`")
         }
         if count <= 0 { throw ValidationError("--count must be a positive number of dials, got \(count)") }
         if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
@@ -64,7 +75,9 @@ struct CompareCommand: ParsableCommand {
             var o = CompareSession.Options()
             o.protocols = protocols.map { Proto(rawValue: $0.lowercased())! }
             o.count = count
-            o.patterns = [functions]
+            // Left at the default, the patterns grow with the protocols (ip6_*, unix_*...).
+            o.patterns = functions == CompareSession.defaultPatterns.joined(separator: ",")
+                ? [CompareSession.defaultPatterns(for: o.protocols).joined(separator: ",")] : [functions]
             o.side = CompareSession.Side(rawValue: side)!
             o.backend = try parseBackend(output.backend)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
@@ -79,7 +92,7 @@ struct CompareCommand: ParsableCommand {
                 if session.mode == .tracepoints {
                     eprint("kpath: --graph skipped: call trees need function probes (kprobes), which this kernel refuses")
                 } else {
-                    graphResult = try CompareGraph.run(protocols: o.protocols, count: count, backend: o.backend) { eprint("kpath: \($0)") }
+                    graphResult = try CompareGraph.run(protocols: o.protocols.filter { [.tcp, .udp].contains($0) }, count: count, backend: o.backend) { eprint("kpath: \($0)") }
                 }
             }
             if output.json {
@@ -95,6 +108,10 @@ struct CompareCommand: ParsableCommand {
                 if let g = graphResult { page.sections.append(HTMLReport.graphSection(g)) }
                 try writeAtomically(html, page.render())
                 eprint("kpath: wrote \(html)")
+            }
+            if let save {
+                try writeAtomically(save, try JSONReport.encode(result) + "\n")
+                eprint("kpath: wrote \(save)")
             }
         }
     }

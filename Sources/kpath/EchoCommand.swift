@@ -8,11 +8,13 @@ import Workload
 struct EchoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echo",
-        abstract: "The article's echo client and server (UDP or TCP), on plain POSIX sockets.",
+        abstract: "The article's echo client and server (UDP or TCP, over IPv4 or IPv6, or Unix sockets), on plain POSIX sockets.",
         discussion: """
             Each step is one visible syscall: getaddrinfo, socket(2), connect(2), write(2), \
             setsockopt(2) SO_RCVTIMEO, read(2), close(2); the server loops recvfrom(2)/sendto(2) \
-            (UDP) or accept4(2) + read(2)/write(2) per connection (TCP).
+            (UDP) or accept4(2) + read(2)/write(2) per connection (TCP). Protocols: tcp, udp \
+            (IPv4, as the article), tcp6, udp6 (IPv6), unix (SOCK_STREAM) and unixgram (SOCK_DGRAM) \
+            on a socket path or an abstract @name.
             """,
         subcommands: [Server.self, Client.self, Bench.self])
 }
@@ -48,12 +50,15 @@ extension EchoCommand {
                 Ctrl-C or SIGTERM prints `cancelled` and exits 0.
                 """)
 
-        @Option(help: "udp or tcp.")
+        @Option(help: "udp, tcp, udp6, tcp6, unix or unixgram.")
         var proto: String = "udp"
 
-        @Option(help: ArgumentHelp("Address to listen on; port 0 picks a free port. PORT alone means 127.0.0.1:PORT.",
-                                   valueName: "host:port"))
-        var listen: String = "127.0.0.1:0"
+        @Option(help: ArgumentHelp("""
+            Address to listen on; port 0 picks a free port. PORT alone means 127.0.0.1:PORT ([::1]:PORT for tcp6/udp6). \
+            unix/unixgram: a socket path (removed when the server stops) or @name (abstract). \
+            Default: 127.0.0.1:0, [::1]:0, or @kpath-echo-PID.
+            """, valueName: "address"))
+        var listen: String?
 
         @Option(help: "Write deadline in seconds (SO_SNDTIMEO).")
         var writeTimeout: Double = 5
@@ -63,7 +68,7 @@ extension EchoCommand {
             let address: EchoAddress
             do {
                 proto = try EchoProto(parsing: self.proto)
-                address = try EchoAddress(parsing: listen, allowPortZero: true, defaultHost: "127.0.0.1")
+                address = try EchoAddress(parsing: listen ?? proto.defaultListen, for: proto, listening: true)
                 if !(writeTimeout > 0) { throw WorkloadError.invalidTimeout(writeTimeout) }
             } catch {
                 throw EchoCommand.failure(error)
@@ -107,11 +112,11 @@ extension EchoCommand {
                 `read udp LOCAL->REMOTE: i/o timeout`. Ctrl-C prints `cancelled` (exit 130).
                 """)
 
-        @Option(help: "udp or tcp.")
+        @Option(help: "udp, tcp, udp6, tcp6, unix or unixgram.")
         var proto: String = "udp"
 
-        @Option(help: ArgumentHelp("Server address, e.g. 127.0.0.1:9000, localhost:9000, [::1]:9000.",
-                                   valueName: "host:port"))
+        @Option(help: ArgumentHelp("Server address, e.g. 127.0.0.1:9000, localhost:9000, [::1]:9000; for unix/unixgram a socket path or @name.",
+                                   valueName: "address"))
         var to: String
 
         @Option(help: "The message (default: stdin when piped, else \"hello\"; - reads stdin).")
@@ -143,7 +148,7 @@ extension EchoCommand {
             let client: EchoClient
             do {
                 let proto = try EchoProto(parsing: self.proto)
-                let target = try EchoAddress(parsing: to)
+                let target = try EchoAddress(parsing: to, for: proto, listening: false)
                 var bytes = Array("hello".utf8)
                 if message == "-" || (message == nil && Client.stdinIsPipeOrFile()) {
                     let piped = Client.readStdin()
@@ -218,7 +223,7 @@ extension EchoCommand {
                 (resolve + socket + connect + write + setsockopt + read + close), each for --seconds.
                 """)
 
-        @Option(help: "udp or tcp.")
+        @Option(help: "udp, tcp, udp6, tcp6, unix or unixgram.")
         var proto: String = "udp"
 
         @Option(help: "Seconds per measurement.")
@@ -232,7 +237,8 @@ extension EchoCommand {
                 let proto = try EchoProto(parsing: self.proto)
                 let bench = EchoBench(proto: proto, seconds: seconds, message: Array(message.utf8))
                 let rows = try bench.run()
-                EchoCommand.emit("kpath echo bench: \(proto) on loopback (127.0.0.1), in-process server thread, "
+                let over = proto.isUnix ? "on an abstract Unix socket" : proto == .tcp6 || proto == .udp6 ? "on loopback (::1)" : "on loopback (127.0.0.1)"
+                EchoCommand.emit("kpath echo bench: \(proto) \(over), in-process server thread, "
                                  + "\(seconds) s per measure, \(bench.message.count)-byte message")
                 EchoCommand.emit(EchoBench.table(rows, proto: proto))
             } catch {

@@ -51,9 +51,13 @@ final class HarnessHostTests: XCTestCase {
     /// copy_linear_skb, which fires no skb tracepoint, so compare takes read
     /// stacks at sock:sock_recv_length too; the text calls its numbers stack hits.
     func testTracepointModeSeesUDPReads() throws {
-        let j = try runCommand(kpathBinary(), ["compare", "tcp", "udp", "--count", "2", "--json"], timeout: 180, failOnTimeout: true)
+        // One run, both forms: the text on stdout, the --json document in --save's file.
+        let saved = NSTemporaryDirectory() + "kpath-save-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: saved) }
+        let j = try runCommand(kpathBinary(), ["compare", "tcp", "udp", "--count", "2", "--save", saved], timeout: 180, failOnTimeout: true)
         XCTAssertEqual(j.status, 0, j.stderr)
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        XCTAssertTrue(j.stderr.contains("kpath: wrote \(saved)"), j.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: saved))) as? [String: Any])
         try XCTSkipUnless(json["mode"] as? String == "tracepoints", "this kernel probes functions: compare is not in tracepoint mode")
         try XCTSkipUnless(FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events/sock/sock_recv_length"),
                           "no sock:sock_recv_length tracepoint (Linux 6.3+) on this kernel")
@@ -66,8 +70,7 @@ final class HarnessHostTests: XCTestCase {
             XCTAssertTrue(fns.contains("sock_recvmsg"), "\(fns)")
             XCTAssertFalse(fns.contains { $0.hasPrefix("call_trace_") || $0.hasPrefix("perf_trace") }, "tracing glue on the path: \(fns)")
         }
-        let t = try runCommand(kpathBinary(), ["compare", "tcp", "udp", "--count", "2"], timeout: 180, failOnTimeout: true)
-        XCTAssertTrue(t.stdout.contains("stack hits/dial"), t.stdout)
-        XCTAssertFalse(t.stdout.contains("calls/dial"), "tracepoint mode counts no calls")
+        XCTAssertTrue(j.stdout.contains("stack hits/dial"), j.stdout)
+        XCTAssertFalse(j.stdout.contains("calls/dial"), "tracepoint mode counts no calls")
     }
 }

@@ -93,7 +93,7 @@ final class DiffTests: XCTestCase {
         XCTAssertTrue(b.kernel.hasPrefix("7.3."), b.kernel)
         let d = Diff.compare(a, b, fileA: "compare-6.1.json", fileB: "compare-7.3.json")
         let udp = try XCTUnwrap(d.protocols.first { $0.proto == .udp })
-        let connect = try XCTUnwrap(udp.phases.first { $0.phase == "connect" })
+        let connect = try XCTUnwrap(udp.phases.first { $0.phase == .connect })
         // udp_connect is new on 7.3, the successor of ip4_datagram_connect.
         let rename = try XCTUnwrap(connect.functions.renamed.first { $0.role == .udpConnect })
         XCTAssertTrue(rename.a.map(\.function).contains("ip4_datagram_connect"))
@@ -162,11 +162,11 @@ extension DiffTests {
         let a = try fixture("compare-6.1.json"), b = try fixture("compare-7.3.json")
         let tcp = try XCTUnwrap(Diff.compare(a, b).protocols.first { $0.proto == .tcp })
         let close = try XCTUnwrap(tcp.moved.first { $0.a.function == "tcp_close" })
-        XCTAssertEqual(close.from, "no-syscall")
-        XCTAssertEqual(close.to, "close")
+        XCTAssertEqual(close.from, .none)
+        XCTAssertEqual(close.to, .close)
         for ph in tcp.phases {
-            XCTAssertFalse(ph.functions.onlyA.contains { $0.function == "tcp_close" }, ph.phase)
-            XCTAssertFalse(ph.functions.onlyB.contains { $0.function == "tcp_close" }, ph.phase)
+            XCTAssertFalse(ph.functions.onlyA.contains { $0.function == "tcp_close" }, ph.phase.description)
+            XCTAssertFalse(ph.functions.onlyB.contains { $0.function == "tcp_close" }, ph.phase.description)
         }
         // A compiler clone moves too, under its other name.
         XCTAssertTrue(tcp.moved.contains { $0.a.function == "ip_rcv_finish_core.constprop.0" && $0.b.function == "ip_rcv_finish_core" })

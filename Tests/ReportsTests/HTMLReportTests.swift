@@ -5,24 +5,25 @@ import FoundationXML
 import XCTest
 @testable import Reports
 @testable import Sessions
+import Probes
 
 final class HTMLReportTests: XCTestCase {
     // MARK: a small synthetic run
 
     func stack(_ phase: String, role: String = "client", _ fns: [String], count: UInt64 = 3, target: String = "net:net_dev_queue") -> StackSample {
-        StackSample(target: target, role: role, phase: phase, inInterrupt: false, count: count, firstNs: 1,
+        StackSample(target: target, role: role == "server" ? .server : .client, phase: Phase(named: phase), inInterrupt: false, count: count, firstNs: 1,
                     frames: fns.map { $0 + "+0x10" }, functions: fns)
     }
 
     func packet(_ phase: String, _ sender: String, _ flags: String, ns: UInt64, irq: Bool = false, dial: Int = 1) -> DialPacket {
         let c = "127.0.0.1:41234", s = "127.0.0.1:40123"
-        return DialPacket(dial: dial, phase: phase, sender: sender, task: irq ? "client" : sender, inInterrupt: irq,
+        return DialPacket(dial: dial, phase: PacketMoment(named: phase), sender: sender == "server" ? .server : .client, task: irq ? "client" : sender, inInterrupt: irq,
                           source: sender == "client" ? c : s, destination: sender == "client" ? s : c,
                           flags: flags, length: 74, nsSinceStart: ns, stack: [])
     }
 
     func hits(_ phase: String, _ fns: [(String, UInt64)]) -> PhaseFunctions {
-        PhaseFunctions(phase: phase, functions: fns.map { FunctionHits(function: $0.0, calls: $0.1, perDial: Double($0.1) / 3, inInterrupt: 0) })
+        PhaseFunctions(phase: Phase(named: phase), functions: fns.map { FunctionHits(function: $0.0, calls: $0.1, perDial: Double($0.1) / 3, inInterrupt: 0) })
     }
 
     func run(_ p: Proto, mode: CompareMode) -> ProtocolRun {
@@ -53,9 +54,9 @@ final class HTMLReportTests: XCTestCase {
     }
 
     func result(_ mode: CompareMode = .functions) -> CompareResult {
-        CompareResult(kernel: "6.12.0-test", backend: mode == .functions ? "kprobe-multi" : "tracepoint", mode: mode,
+        CompareResult(kernel: "6.12.0-test", backend: mode == .functions ? .kprobeMulti : .tracepoint, mode: mode,
                       modeReason: mode == .tracepoints ? "kernel lockdown refuses kprobes" : nil,
-                      dials: 3, side: "client", patterns: ["tcp_*", "udp_*"], command: "kpath compare tcp udp --count 3 --html r.html",
+                      dials: 3, side: .client, patterns: ["tcp_*", "udp_*"], command: "kpath compare tcp udp --count 3 --html r.html",
                       seconds: 1.5, runs: [run(.tcp, mode: mode), run(.udp, mode: mode)],
                       claims: [Claim(id: "tcp-connect-transmits", title: "TCP's connect transmits", status: .held, evidence: "SYN during connect"),
                                Claim(id: "udp-read-path", title: "UDP read path", status: .unknown, evidence: "needs kprobes"),

@@ -67,7 +67,7 @@ final class KernelNamesTests: XCTestCase {
     private func run(_ proto: Proto, connect: [String]) -> ProtocolRun {
         ProtocolRun(proto: proto, dials: 5, serverPort: 7000, clientPID: 10, serverPID: 11, clientExit: 0,
                     functionsAttached: 100, functionsSkipped: 0,
-                    phases: [PhaseFunctions(phase: "connect", functions: connect.map(hits))],
+                    phases: [PhaseFunctions(phase: .connect, functions: connect.map(hits))],
                     functionsOnStacks: [], packets: [], stacks: [],
                     syscalls: [], syscallNames: Array(repeating: "connect", count: 5), clientOutput: [], seconds: 1)
     }

@@ -51,7 +51,7 @@ final class AddressTests: XCTestCase {
 
     func testUnknownProtocol() {
         XCTAssertThrowsWorkloadError(try EchoProto(parsing: "sctp")) { error in
-            XCTAssertEqual(error.description, "unknown protocol \"sctp\" (use udp or tcp)")
+            XCTAssertEqual(error.description, "unknown protocol \"sctp\" (use one of udp, tcp, udp6, tcp6, unix, unixgram)")
         }
     }
 

@@ -61,7 +61,9 @@ final class BinaryTests: XCTestCase {
         for proto in EchoProto.allCases {
             let server = try RunningServer(proto)
             defer { server.stop() }
-            let result = try runKpath(["echo", "client", "--proto", "\(proto)", "--to", "localhost:\(server.address.port)",
+            // localhost for the article's pair; ::1 and Unix sockets by their address.
+            let to = proto == .tcp || proto == .udp ? "localhost:\(server.address.port)" : "\(server.address)"
+            let result = try runKpath(["echo", "client", "--proto", "\(proto)", "--to", to,
                                        "--count", "2", "--message", "hi"])
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertEqual(result.stdoutLines, Array(repeating: ["packet-written: bytes=2",
@@ -137,7 +139,8 @@ final class BinaryTests: XCTestCase {
 
     func testCtrlCWhileWaitingForStdinPrintsCancelled() throws {
         let client = try KpathProcess(["echo", "client", "--to", "127.0.0.1:9"])   // stdin: an open pipe
-        usleep(300_000)
+        // SIGINT before the handler is installed would kill it (a fixed sleep failed under load).
+        XCTAssertTrue(waitUntilCatching(SIGINT, pid: client.pid), "the client never installed its SIGINT handler")
         kill(client.pid, SIGINT)
         // Keep stdin open until it exits: EOF would let it go on and race the signal.
         XCTAssertTrue(client.waitForExit())
@@ -153,4 +156,22 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(result.stdoutLines.count, 4, result.stdout)
         XCTAssertTrue(result.stdout.contains("full dials"))
     }
+}
+
+/// Waits until `pid` handles `signal` itself: caught (SigCgt) or blocked for
+/// sigwait (SigBlk) in /proc/PID/status; at most `timeout` seconds.
+func waitUntilCatching(_ signal: Int32, pid: pid_t, timeout: Double = 20) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+           status.split(separator: "\n").contains(where: { line in
+               guard line.hasPrefix("SigCgt:") || line.hasPrefix("SigBlk:"),
+                     let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+               return mask & (1 << UInt64(signal - 1)) != 0
+           }) {
+            return true
+        }
+        usleep(10_000)
+    }
+    return false
 }

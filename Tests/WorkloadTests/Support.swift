@@ -8,9 +8,12 @@ final class RunningServer {
     let server: EchoServer
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ proto: EchoProto, listen: String = "127.0.0.1:0") throws {
+    /// `listen` nil: the protocol's loopback with port 0, or for Unix sockets a
+    /// fresh abstract name (several servers live in one test process).
+    init(_ proto: EchoProto, listen: String? = nil) throws {
         let box = EventBox()
-        let server = try EchoServer(proto: proto, listen: EchoAddress(parsing: listen, allowPortZero: true)) { event in
+        let text = listen ?? (proto.isUnix ? "@kpath-test-\(getpid())-\(nextName())" : proto.defaultListen)
+        let server = try EchoServer(proto: proto, listen: EchoAddress(parsing: text, for: proto, listening: true)) { event in
             box.append(event)
         }
         self.server = server
@@ -36,6 +39,10 @@ final class RunningServer {
 
     deinit { server.stop() }
 }
+
+private let nameLock = NSLock()
+nonisolated(unsafe) private var names = 0
+private func nextName() -> Int { nameLock.lock(); defer { nameLock.unlock() }; names += 1; return names }
 
 final class EventBox: @unchecked Sendable {
     private let lock = NSLock()

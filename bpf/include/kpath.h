@@ -130,10 +130,12 @@ struct kp_packet_event {
 	char dev[16];
 };
 
-/* packets.bpf.c filter (pkt_config, key 0): port 0 = every packet. */
+/* packets.bpf.c filter (pkt_config, key 0): port 0 = every packet;
+ * tracked_only = only packets sent while a tracked task runs (a Unix socket
+ * run has no port to filter on, and must not record the whole host's traffic). */
 struct kp_packet_config {
 	__u16 port;
-	__u16 pad;
+	__u16 tracked_only;
 	__u32 want_stacks;
 };
 

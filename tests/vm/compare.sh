@@ -1,10 +1,13 @@
 # kpath compare on a real kernel (issue 4), sourced by checks.sh.
+# One run gives both forms (--save writes the --json document): compare is the
+# slowest thing on kernels without kprobe.multi, where ~950 kprobes attach one by one.
 t_compare_json() {
-	kpath compare tcp udp --count 20 --json >/tmp/cmp.json 2>/tmp/cmp.err || { cat /tmp/cmp.err; return 1; }
+	kpath compare tcp udp --count 20 --save /tmp/cmp.json >/tmp/cmp.txt 2>/tmp/cmp.err || { cat /tmp/cmp.err; return 1; }
 	cat /tmp/cmp.err
+	has /tmp/cmp.err '^kpath: wrote /tmp/cmp.json$' &&
 	has /tmp/cmp.json '"mode" : "functions"'
 }
-check "compare tcp udp --count 20 --json runs in function mode" t_compare_json
+check "compare tcp udp --count 20 --save FILE runs in function mode" t_compare_json
 
 # jq-free JSON checks: kpath prints pretty JSON with sorted keys, one field a line.
 t_claims_held() {
@@ -18,7 +21,7 @@ check "compare: all 11 claims held" t_claims_held
 t_tcp_v4_connect_per_dial() {
 	# the connect phase of the TCP run: tcp_v4_connect 1.00 per dial (20 calls)
 	grep -A1 '"calls" : 20,' /tmp/cmp.json | grep -q '"function" : "tcp_v4_connect"' &&
-	kpath compare tcp udp --count 5 >/tmp/cmp.txt 2>&1 && cat /tmp/cmp.txt &&
+	cat /tmp/cmp.txt &&
 	has /tmp/cmp.txt '^tcp_v4_connect +tcp +connect +1\.00 ' &&
 	has /tmp/cmp.txt '^(ip4_datagram_connect|udp_connect) +udp +connect +1\.00 '
 }
