@@ -22,7 +22,7 @@ let package = Package(
         // libbpf (Debian: libbpf-dev) imported through pkg-config.
         .systemLibrary(name: "CLibbpf", providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
         // The records that cross between the BPF programs and Swift, one header for both sides.
-        .target(name: "BPFRecords", path: "bpf", exclude: ["funccount.bpf.c", "phases.bpf.c", "stacks.bpf.c", "syscalls.bpf.c", "packets.bpf.c", "include/common.bpf.h", "include/kernel.bpf.h"],
+        .target(name: "BPFRecords", path: "bpf", exclude: ["funccount.bpf.c", "phases.bpf.c", "stacks.bpf.c", "syscalls.bpf.c", "packets.bpf.c", "graph.bpf.c", "include/common.bpf.h", "include/kernel.bpf.h"],
                 sources: ["records.c"], publicHeadersPath: "include"),
         .target(name: "BuildInfo", cSettings: [.define("KPATH_VERSION", to: "\"\(version)\""),
                                                .define("KPATH_COMMIT", to: "\"\(commit)\"")]),
@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KernelInfoTests", dependencies: ["KernelInfo"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Sessions"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Sessions", "Probes"]),
         .testTarget(name: "WorkloadTests", dependencies: ["Workload"]),
         .testTarget(name: "HostIntegrationTests", dependencies: ["Probes", "Sessions", "Libbpf", "BPFObjects", "KernelInfo", "Reports"]),
     ],

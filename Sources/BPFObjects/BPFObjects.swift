@@ -12,6 +12,8 @@ public enum BPFObjectName: String, CaseIterable, Sendable {
     case syscalls
     /// Packets leaving a device, with TCP flags (bpf/packets.bpf.c).
     case packets
+    /// Call traces: function entries and returns inside syscalls (bpf/graph.bpf.c).
+    case graph
 }
 
 public enum BPFObjects {

@@ -20,17 +20,20 @@ public struct BPFProgram {
         try check(bpf_program__set_attach_target(raw, 0, function), "set attach target \(function)")
     }
 
-    /// A kprobe on `function` through a perf event (kernel cleans it up when the fd closes).
-    public func attachKprobe(_ function: String, cookie: UInt64) throws -> BPFLink {
+    /// A kprobe on `function` through a perf event (kernel cleans it up when the fd closes);
+    /// `retprobe`: a kretprobe, firing when the function returns.
+    public func attachKprobe(_ function: String, cookie: UInt64, retprobe: Bool = false) throws -> BPFLink {
         let link = withOpts(bpf_kprobe_opts.self) { opts in
             opts.pointee.bpf_cookie = cookie
+            opts.pointee.retprobe = retprobe
             return bpf_program__attach_kprobe_opts(raw, function, opts)
         }
         return try BPFLink.wrap(link, "attach kprobe to \(function)")
     }
 
     /// One kprobe.multi link for many functions; cookies[i] identifies functions[i].
-    public func attachKprobeMulti(_ functions: [String], cookies: [UInt64]) throws -> BPFLink {
+    /// `retprobe`: the return form (kretprobe.multi).
+    public func attachKprobeMulti(_ functions: [String], cookies: [UInt64], retprobe: Bool = false) throws -> BPFLink {
         precondition(functions.count == cookies.count)
         var cstrs = functions.map { strdup($0) }
         defer { cstrs.forEach { free($0) } }
@@ -42,6 +45,7 @@ public struct BPFProgram {
                         opts.pointee.syms = syms
                         opts.pointee.cookies = UnsafePointer(cookieBuf.baseAddress)
                         opts.pointee.cnt = symsBuf.count
+                        opts.pointee.retprobe = retprobe
                         return bpf_program__attach_kprobe_multi_opts(raw, nil, opts)
                     }
                 }

@@ -43,22 +43,31 @@ public final class FunctionProbes {
 
     /// kprobe.multi: one link for everything; a refused batch is bisected so a
     /// few bad functions (notrace, ENOMEM on 6.7-6.11) cost only themselves.
-    public func attachMulti(_ program: BPFProgram) throws -> AttachReport {
+    /// With `returns`, that program is attached to the same functions as their
+    /// return probe (kretprobe.multi), first, so every entry seen has its return.
+    public func attachMulti(_ program: BPFProgram, returns: BPFProgram? = nil) throws -> AttachReport {
         let start = DispatchTime.now()
         var report = AttachReport(backend: .kprobeMulti, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
-        try attachBatch(program, Array(functions.indices), &report)
+        try attachBatch(program, returns, Array(functions.indices), &report)
         report.attached.sort()
         report.links = links.count
         report.seconds = seconds(since: start)
         return report
     }
 
-    private func attachBatch(_ program: BPFProgram, _ idx: [Int], _ report: inout AttachReport) throws {
+    private func attachBatch(_ program: BPFProgram, _ returns: BPFProgram?, _ idx: [Int], _ report: inout AttachReport) throws {
         if Interrupt.requested { throw Cancelled() }
         guard !idx.isEmpty else { return }
         do {
-            let link = try program.attachKprobeMulti(idx.map { functions[$0] }, cookies: idx.map { UInt64($0) })
-            links.append(link)
+            let names = idx.map { functions[$0] }, cookies = idx.map { UInt64($0) }
+            let ret = try returns.map { try $0.attachKprobeMulti(names, cookies: cookies, retprobe: true) }
+            do {
+                links.append(try program.attachKprobeMulti(names, cookies: cookies))
+            } catch {
+                ret?.detach()
+                throw error
+            }
+            if let ret { links.append(ret) }
             report.attached += idx
         } catch let e as BPFError {
             if idx.count == 1 {
@@ -66,14 +75,15 @@ public final class FunctionProbes {
                 return
             }
             let mid = idx.count / 2
-            try attachBatch(program, Array(idx[..<mid]), &report)
-            try attachBatch(program, Array(idx[mid...]), &report)
+            try attachBatch(program, returns, Array(idx[..<mid]), &report)
+            try attachBatch(program, returns, Array(idx[mid...]), &report)
         }
     }
 
     /// One kprobe per function: slow on big lists (one perf event and kprobe each), but everywhere.
     /// With `keys` (HitKey.address) each function's address is filed first and no cookie is passed.
-    func attachEach(_ program: BPFProgram, keys: AddressKeys? = nil) throws -> AttachReport {
+    /// With `returns`, each function also gets that program as its kretprobe, attached first.
+    func attachEach(_ program: BPFProgram, returns: BPFProgram? = nil, keys: AddressKeys? = nil) throws -> AttachReport {
         let start = DispatchTime.now()
         var report = AttachReport(backend: .kprobe, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
         var keys = keys
@@ -84,7 +94,15 @@ public final class FunctionProbes {
                     report.skipped.append(SkippedFunction(function: f, reason: why))
                     continue
                 }
-                links.append(try program.attachKprobe(f, cookie: keys == nil ? UInt64(i) : 0))
+                let cookie: UInt64 = keys == nil ? UInt64(i) : 0
+                let ret = try returns.map { try $0.attachKprobe(f, cookie: cookie, retprobe: true) }
+                do {
+                    links.append(try program.attachKprobe(f, cookie: cookie))
+                } catch {
+                    ret?.detach()
+                    throw error
+                }
+                if let ret { links.append(ret) }
                 report.attached.append(i)
             } catch let e as BPFError {
                 report.skipped.append(SkippedFunction(function: f, reason: e.errnoText))

@@ -22,10 +22,13 @@ public final class Tracker {
 
     /// `phases: false` loads only what following processes needs (funccount,
     /// syscalls): six programs fewer for the verifier at start-up.
-    public init(phases: Bool = true) throws {
+    /// `interrupts`: also load the irq tracepoint programs where interrupt context
+    /// is counted by them (BPFObjects.irqFromTracepoints), for attachInterrupts().
+    public init(phases: Bool = true, interrupts: Bool = false) throws {
         object = try BPFObject(name: "phases", bytes: BPFObjects.bytes(.phases))
         phasesLoaded = phases
-        if !phases { for p in object.programs { p.autoload = ["follow_fork", "start_at_exec"].contains(p.name) } }
+        let irq = interrupts && BPFObjects.irqFromTracepoints ? Self.irqPrograms : []
+        if !phases { for p in object.programs { p.autoload = (["follow_fork", "start_at_exec"] + irq).contains(p.name) } }
         try object.load()
         try fillPhaseTable()
     }
@@ -89,6 +92,16 @@ public final class Tracker {
             // A softirq running while its exit was being attached left its CPU at depth 1.
             try object.map("kp_irq_depth").updatePerCPU(key: UInt32(0), value: UInt32(0))
         }
+    }
+
+    static let irqPrograms = ["softirq_exit", "hardirq_exit", "softirq_entry", "hardirq_entry"]
+
+    /// Interrupt context without phases (graph): the irq tracepoints where the
+    /// preempt count cannot be read; nothing to attach elsewhere.
+    public func attachInterrupts() throws {
+        guard BPFObjects.irqFromTracepoints, !phasesAttached else { return }
+        for name in Self.irqPrograms { links.append(try object.program(name).attach()) }
+        try object.map("kp_irq_depth").updatePerCPU(key: UInt32(0), value: UInt32(0))
     }
 
     /// What full maps and buffers cost, by kind (KP_LOST_*).

@@ -33,6 +33,12 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var output: CompareRunOptions
 
+    @Flag(help: "Also print each protocol's call trees of connect, write, read and close (kpath graph, merged) and check the claim tcp-connect-tree.")
+    var graph = false
+
+    @Option(help: "With --graph: levels of calls shown below each syscall.")
+    var depth: Int = 6
+
     @Option(help: "Also write the run as JSON to FILE (the --json document), to compare later with `kpath diff`.")
     var save: String?
 
@@ -54,6 +60,13 @@ struct CompareCommand: ParsableCommand {
         if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
         if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }
         do { _ = try FunctionPatterns.parse([functions]) } catch { throw ValidationError("\(error)") }
+        if depth < 1 { throw ValidationError("--depth must be a positive number of levels, got \(depth)") }
+    }
+
+    /// compare --graph --json: both documents in one.
+    struct WithGraph: Encodable {
+        var compare: CompareResult
+        var graph: CompareGraphResult?
     }
 
     func run() throws {
@@ -74,15 +87,26 @@ struct CompareCommand: ParsableCommand {
             }
             let result = try session.run { eprint("kpath: \($0)") }
             for line in StackReport.lossLines(result.lost ?? StackLosses()) { eprint(line) }
+            var graphResult: CompareGraphResult? = nil
+            if graph {
+                if session.mode == .tracepoints {
+                    eprint("kpath: --graph skipped: call trees need function probes (kprobes), which this kernel refuses")
+                } else {
+                    graphResult = try CompareGraph.run(protocols: o.protocols.filter { [.tcp, .udp].contains($0) }, count: count, backend: o.backend) { eprint("kpath: \($0)") }
+                }
+            }
             if output.json {
-                out(try JSONReport.encode(result) + "\n")
+                out(graph ? try JSONReport.encode(WithGraph(compare: result, graph: graphResult)) + "\n" : try JSONReport.encode(result) + "\n")
             } else {
                 out(CompareReport.render(result, color: stdoutWantsColor()))
+                if let g = graphResult { out("\n" + GraphReport.renderCompare(g, pruning: .init(depth: depth))) }
             }
             // SIGINT/SIGTERM while stdout was blocked: the report was cut short.
             if stdoutAbandoned && Interrupt.requested { throw Cancelled() }
             if let html = output.html {
-                try writeAtomically(html, HTMLReport.compare(result))
+                var page = HTMLReport.comparePage(result)
+                if let g = graphResult { page.sections.append(HTMLReport.graphSection(g)) }
+                try writeAtomically(html, page.render())
                 eprint("kpath: wrote \(html)")
             }
             if let save {

@@ -21,7 +21,7 @@ struct KPath: ParsableCommand {
         commandName: "kpath",
         abstract: "See what the Linux kernel does beneath a socket call.",
         version: "kpath \(String(cString: kpath_version())) (commit \(String(cString: kpath_commit())))",
-        subcommands: [CompareCommand.self, FunccountCommand.self, StacksCommand.self, TraceCommand.self,
+        subcommands: [CompareCommand.self, FunccountCommand.self, GraphCommand.self, StacksCommand.self, TraceCommand.self,
                       SyscallsCommand.self, DiffCommand.self, DoctorCommand.self, TourCommand.self, EchoCommand.self,
                       BPFIdsCommand.self])
 }
@@ -29,7 +29,7 @@ struct KPath: ParsableCommand {
 // `kpath funccount 'tcp_*' -- CMD ARGS`: everything after the first `--` is the
 // traced command, kept away from the subcommand's own arguments.
 var args = Array(CommandLine.arguments.dropFirst())
-if let dash = args.firstIndex(of: "--"), ["funccount", "stacks", "trace", "syscalls"].contains(args.first ?? "") {
+if let dash = args.firstIndex(of: "--"), ["funccount", "graph", "stacks", "trace", "syscalls"].contains(args.first ?? "") {
     passthroughCommand = Array(args[(dash + 1)...])
     args = Array(args[..<dash])
     if passthroughCommand.isEmpty {

@@ -74,6 +74,13 @@ final class BadInputTests: XCTestCase {
             Case(args: ["funccount", "tcp_v4_connect"], expect: ["cannot probe kernel functions on this kernel", "kpath doctor"], status: 1, needsNoKprobes: true),
             Case(args: ["funccount", "--backend", "kprobe-multi", "tcp_v4_connect"], expect: ["backend kprobe-multi is not available here", "omit --backend"], status: 1, needsNoKprobes: true),
             Case(args: ["funccount", "--list", "nosuch_kpath_fn*"], expect: ["no traceable kernel function matches \"nosuch_kpath_fn*\""], status: 1),
+            // graph
+            Case(args: ["graph", "--", "true"], expect: ["kpath graph needs function probes (kprobes)", "kpath doctor"], status: 1, needsNoKprobes: true),
+            Case(args: ["graph"], expect: ["give -p PID or -- COMMAND", "kpath graph traces one program"], status: 1),
+            Case(args: ["graph", "--depth", "0", "--", "true"], expect: ["--depth must be a positive number of levels, got 0"], status: 64),
+            Case(args: ["graph", "--min-time", "soon", "--", "true"], expect: ["--min-time \"soon\" is not a duration", "5us"], status: 64),
+            Case(args: ["graph", "--backend", "fentry", "--", "true"], expect: ["kpath graph records returns through kprobes"], status: 64),
+            Case(args: ["graph", "-r", "tcp_((", "--", "true"], expect: ["bad regular expression \"tcp_((\""], status: 64),
             // stacks / trace
             Case(args: ["stacks"], expect: ["give at least one target", "t:net:net_dev_queue"], status: 64),
             Case(args: ["stacks", "t:net"], expect: ["bad target \"t:net\"", "t:CATEGORY:EVENT"], status: 1),

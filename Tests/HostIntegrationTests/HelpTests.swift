@@ -5,7 +5,7 @@ import Foundation
 import XCTest
 
 final class HelpTests: XCTestCase {
-    static let subcommands = [["compare"], ["funccount"], ["stacks"], ["trace"], ["syscalls"], ["diff"], ["doctor"], ["tour"],
+    static let subcommands = [["compare"], ["funccount"], ["graph"], ["stacks"], ["trace"], ["syscalls"], ["diff"], ["doctor"], ["tour"],
                               ["echo", "server"], ["echo", "client"], ["echo", "bench"]]
 
     func testExamplesPasteAt80Columns() throws {

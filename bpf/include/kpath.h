@@ -150,4 +150,31 @@ struct kp_packet_config {
 	__u32 want_stacks;
 };
 
+/* graph.bpf.c: one record of a call trace, in one ring buffer (a thread's
+ * records stay in order). Functions are recorded only inside a traced syscall
+ * of a tracked thread, so every tree has a syscall at its root. */
+enum kp_graph_kind {
+	KP_GRAPH_SYS_ENTER = 0,
+	KP_GRAPH_SYS_EXIT = 1,
+	KP_GRAPH_ENTRY = 2,  /* a function was entered */
+	KP_GRAPH_RETURN = 3, /* a function returned (ret holds its return value) */
+};
+
+/* function of a return record whose function is unknown: kretprobes on
+ * kernels without attach cookies fire at the return trampoline */
+#define KP_GRAPH_NO_FUNCTION 0xffffffffu
+
+struct kp_graph_event {
+	__u64 ts;       /* bpf_ktime_get_ns */
+	__s64 ret;      /* RETURN: the function's return value; SYS_EXIT: the syscall's */
+	__u32 tgid;
+	__u32 tid;
+	__u32 function; /* index into the attached function list */
+	__s32 nr;       /* the syscall the thread is in */
+	__u32 lost;     /* this thread's records lost (ring buffer full) just before this one */
+	__u8 kind;      /* enum kp_graph_kind */
+	__u8 irq;       /* 1: softirq/hardirq/NMI work on top of the thread, not the thread's own call */
+	__u8 pad[2];
+};
+
 #endif
