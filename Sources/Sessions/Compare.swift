@@ -151,7 +151,7 @@ public final class CompareSession {
         // Unix sockets: a socket file in the private directory (the server removes it; TempDir too).
         let port = proto.isUnix ? 0 : try freeLoopbackPort(proto)
         let address = proto.isUnix ? dir.path + "/echo.sock" : proto.isIPv6 ? "[::1]:\(port)" : "127.0.0.1:\(port)"
-        // The port is named so that a caller (tests/vm/cleanup.sh) can check it is free again after kpath stops.
+        // The port is named so that a caller (Tests/vm/cleanup.sh) can check it is free again after kpath stops.
         progress("\(proto.rawValue): \(options.count) dials to \(address)...")
         let serverLog = dir.path + "/server.log", clientLog = dir.path + "/client.log"
         let exe = HeldProcess.selfExecutable

@@ -5,7 +5,7 @@ import Libbpf
 
 /// `kpath __bpf-ids`: the BPF programs and links loaded in the kernel, one per
 /// line ("prog ID TYPE NAME", "link ID TYPE PROG_ID"), like `bpftool prog
-/// list` in miniature. Hidden: tests/vm/cleanup.sh diffs it before and after
+/// list` in miniature. Hidden: Tests/vm/cleanup.sh diffs it before and after
 /// killing kpath, as the VM has no bpftool.
 ///
 /// `--stats SECONDS`: turns the kernel's BPF run statistics on for that long

@@ -6,7 +6,7 @@ import XCTest
 final class DiffHostTests: XCTestCase {
     static var kpath: String { kpathBinary() }
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("tests/fixtures").path
+        .deletingLastPathComponent().appendingPathComponent("Tests/fixtures").path
     var dir = ""
 
     override func setUpWithError() throws {

@@ -143,7 +143,7 @@ final class HTMLReportHostTests: XCTestCase {
 
     func testFunctionsModeReportRendersInChromium() throws {
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("tests/fixtures/compare-6.12-kprobe-multi.json")
+            .appendingPathComponent("Tests/fixtures/compare-6.12-kprobe-multi.json")
         let r = try JSONDecoder().decode(CompareResult.self, from: Data(contentsOf: fixture))
         let file = "\(dir)/compare-6.12.html"
         try AtomicFile.write(HTMLReport.compare(r), to: file)

@@ -1,5 +1,5 @@
 // `kpath stacks` and `kpath trace` on the host kernel, through tracepoints
-// (kprobes may be locked down here; tests/vm/stacks.sh covers functions).
+// (kprobes may be locked down here; Tests/vm/stacks.sh covers functions).
 // Needs root; the kpath binary is the one built next to this test bundle
 // (or $KPATH_BINARY).
 import Foundation
@@ -231,7 +231,7 @@ final class StacksHostTests: XCTestCase {
 
     func testFunctionTargetWithoutKprobesIsOneLine() throws {
         let f = KernelFeatures.detect()
-        try XCTSkipIf(f.kprobesUnavailableReason == nil, "kprobes work here: tests/vm/stacks.sh covers functions")
+        try XCTSkipIf(f.kprobesUnavailableReason == nil, "kprobes work here: Tests/vm/stacks.sh covers functions")
         let r = try kpath(["stacks", "tcp_v4_connect"])
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)

@@ -8,7 +8,7 @@ import XCTest
 /// as changed, renames by FunctionRole, the real 6.1 -> 7.3 diff, bad files.
 final class DiffTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("tests/fixtures").path
+        .deletingLastPathComponent().appendingPathComponent("Tests/fixtures").path
 
     func fixture(_ name: String) throws -> CompareResult {
         guard case .compare(let r) = try SavedResult.load(Self.fixtures + "/" + name) else {
@@ -85,7 +85,7 @@ final class DiffTests: XCTestCase {
         XCTAssertTrue(text.contains("more than 1 call and 20%"), text)
     }
 
-    // MARK: the real thing: Debian 6.1 and 7.3 in the VM (tests/fixtures)
+    // MARK: the real thing: Debian 6.1 and 7.3 in the VM (Tests/fixtures)
 
     func testReal61To73() throws {
         let a = try fixture("compare-6.1.json"), b = try fixture("compare-7.3.json")

@@ -215,11 +215,11 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(HTMLReport.table(["a"], []).contains("none"))
     }
 
-    // MARK: a real run: Debian 6.12 in the VM, kprobe-multi (tests/fixtures)
+    // MARK: a real run: Debian 6.12 in the VM, kprobe-multi (Tests/fixtures)
 
     func fixture() throws -> CompareResult {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("tests/fixtures/compare-6.12-kprobe-multi.json")
+            .appendingPathComponent("Tests/fixtures/compare-6.12-kprobe-multi.json")
         return try JSONDecoder().decode(CompareResult.self, from: Data(contentsOf: url))
     }
 
