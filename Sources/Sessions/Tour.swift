@@ -80,11 +80,18 @@ public final class TourSession {
                 let ft = try run(["funccount", "tcp_*", "--", exe, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(t)", "--count", "1"], timeout: 180)
                 let fu = try run(["funccount", "udp_*", "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"], timeout: 180)
                 step.commands = [ft.shown(TourEvidence.funccountTop(ft.output, 8)), fu.shown(TourEvidence.funccountTop(fu.output, 8))]
+                // The path itself: which function called which inside each connect(2) (issue 15).
+                progress("dialing: the call trees of one TCP and one UDP connect(2)...")
+                for (proto, port) in [(Proto.tcp, t), (.udp, u)] {
+                    let g = try run(["graph", "--syscall", "connect", "--depth", "7", "--", exe, "echo", "client", "--proto", proto.rawValue,
+                                     "--to", "127.0.0.1:\(port)", "--count", "1"], timeout: 180)
+                    step.commands.append(g.shown(TourEvidence.cap(TourEvidence.callTree(g.output), proto == .tcp ? 30 : 18)))
+                }
             } else {
                 progress("dialing: packets and their stacks at net:net_dev_queue...")
                 let tt = try run(["trace", "-K", "-M", "1", "t:net:net_dev_queue", "--", exe, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(t)", "--count", "1"])
                 step.commands = [tt.shown(TourEvidence.firstBlock(tt.output, containing: "tcp_connect") ?? TourEvidence.firstBlock(tt.output) ?? [])]
-                step.cannotShow = "counting tcp_* and udp_* calls (the article's funccount) needs kprobes or fentry: \(compare.modeReason ?? "")"
+                step.cannotShow = "counting tcp_* and udp_* calls (the article's funccount) need kprobes or fentry, and the call trees of each connect (kpath graph) kprobes: \(compare.modeReason ?? "")"
             }
             step.commands.append(TourCommandRun(display: "sudo " + cr.command, exitStatus: 0,
                                                 lines: ["(the tour's measuring run: during each protocol's connect(2))"] + TourEvidence.dialSummary(cr)))
@@ -426,6 +433,14 @@ public enum TourEvidence {
         let port = line[p.upperBound...].prefix { $0.isNumber }
         let addr = line[a.upperBound...].prefix { $0 != "\"" }
         return port.isEmpty || addr.isEmpty ? nil : "\(addr):\(port)"
+    }
+
+    /// `kpath graph`'s first tree (from `connect() = ...` to the blank line
+    /// after it), clipped to the tour's 80 columns.
+    public static func callTree(_ output: [String]) -> [String] {
+        guard let start = output.firstIndex(where: { $0.hasPrefix("connect(") }) else { return cap(output, 6) }
+        let end = output[start...].firstIndex(where: { $0.trimmed().isEmpty || $0.hasPrefix("graph: ") }) ?? output.endIndex
+        return output[start..<end].map { short($0, 74) }
     }
 
     static func short(_ l: String, _ n: Int = 90) -> String { l.count <= n ? l : String(l.prefix(n - 1)) + "…" }

@@ -44,6 +44,10 @@ t_tour_evidence() {
 		has /tmp/tour-2.txt '^    udp_v4_get_port +1$' || r=1
 		has /tmp/tour-2.txt 'packets of dial 1: client SYN, server SYN,ACK, client ACK' || r=1
 		has /tmp/tour-2.txt 'UDP connect\(2\).*' || r=1
+		# the call trees of one TCP and one UDP connect (kpath graph)
+		has /tmp/tour-2.txt '^ +\$ sudo kpath graph --syscall connect --depth 7 ' || r=1
+		has /tmp/tour-2.txt 'tcp_v4_connect\(\) \{' || r=1
+		has /tmp/tour-2.txt '(ip4_datagram_connect|udp_connect)\(\)' || r=1
 		has /tmp/tour-6.txt 'recvfrom\(3, "hello"' || r=1
 		has /tmp/tour-6.txt 'accept4\(' || r=1
 		has /tmp/tour.txt '^13 of 13 claims held|^12 of 12 claims held' || r=1
