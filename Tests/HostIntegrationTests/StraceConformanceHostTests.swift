@@ -136,28 +136,4 @@ final class StraceConformanceHostTests: XCTestCase {
         // exited: whether the next start maps a new one is the scheduler's call
         try check("python3 threads", [Self.python, "-S", "-c", code], ignoring: Self.memory)
     }
-
-    /// `kpath echo server` on 127.0.0.1, an ephemeral port; stopped at the end of the test.
-    func startEchoServer(_ proto: String) throws -> UInt16 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: kpathBinary())
-        p.arguments = ["echo", "server", "--proto", proto, "--listen", "127.0.0.1:0"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        addTeardownBlock { p.terminate(); p.waitUntilExit() }
-        var text = ""
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-               let port = text[r].split(separator: ":").last.flatMap({ UInt16($0) }) {
-                return port
-            }
-        }
-        throw XCTSkip("kpath echo server did not start: \(text)")
-    }
 }

@@ -14,6 +14,37 @@ func kpathBinary() -> String {
     return exe.deletingLastPathComponent().appendingPathComponent("kpath").path
 }
 
+extension XCTestCase {
+    /// `kpath echo server` on 127.0.0.1, an ephemeral port; stopped at the end of the test.
+    func startEchoServer(_ proto: String) throws -> UInt16 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: kpathBinary())
+        p.arguments = ["echo", "server", "--proto", proto, "--listen", "127.0.0.1:0"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        addTeardownBlock { p.terminate(); p.waitUntilExit() }
+        // "listening on 127.0.0.1:PORT (udp)"
+        var text = ""
+        let fd = out.fileHandleForReading.fileDescriptor
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 200) > 0 else { continue }
+            var buf = [UInt8](repeating: 0, count: 256)
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            text += String(decoding: buf[0..<n], as: UTF8.self)
+            if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+               let port = text[r].split(separator: ":").last.flatMap({ UInt16($0) }) {
+                return port
+            }
+        }
+        throw XCTSkip("kpath echo server did not start: \(text)")
+    }
+}
+
 /// A finished command: its exit status and what it printed.
 struct CommandRun {
     var status: Int32

@@ -30,35 +30,6 @@ final class SyscallsHostTests: XCTestCase {
         return try runCommand(Self.kpath, a, interruptAfter: interruptAfter, timeout: timeout, failOnTimeout: true)
     }
 
-    /// `kpath echo server` on 127.0.0.1, an ephemeral port; stopped at the end of the test.
-    func startServer(_ proto: String) throws -> UInt16 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.kpath)
-        p.arguments = ["echo", "server", "--proto", proto, "--listen", "127.0.0.1:0"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        addTeardownBlock { p.terminate(); p.waitUntilExit() }
-        // "listening on 127.0.0.1:PORT (udp)"
-        var text = ""
-        let fd = out.fileHandleForReading.fileDescriptor
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 200) > 0 else { continue }
-            var buf = [UInt8](repeating: 0, count: 256)
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            text += String(decoding: buf[0..<n], as: UTF8.self)
-            if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                let port = text[r].split(separator: ":").last.flatMap { UInt16($0) }
-                if let port { return port }
-            }
-        }
-        throw XCTSkip("kpath echo server did not start: \(text)")
-    }
-
     /// A TCP port on 127.0.0.1 with nothing listening.
     func closedPort() throws -> UInt16 {
         let (fd, port) = try bindLoopback(.tcp)
@@ -81,7 +52,7 @@ final class SyscallsHostTests: XCTestCase {
     // MARK: the article's view
 
     func testUDPClientNetworkClass() throws {
-        let port = try startServer("udp")
+        let port = try startEchoServer("udp")
         let r = try kpath(["syscalls", "-e", "network", "--", Self.kpath, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)"])
         XCTAssertEqual(r.status, 0, r.stderr)
         assertHas(r, #"^socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = [0-9]+$"#)
@@ -94,7 +65,7 @@ final class SyscallsHostTests: XCTestCase {
     }
 
     func testTCPClientSocketIO() throws {
-        let port = try startServer("tcp")
+        let port = try startEchoServer("tcp")
         let r = try kpath(["syscalls", "--", Self.kpath, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(port)", "--message", "hello"])
         XCTAssertEqual(r.status, 0, r.stderr)
         assertHas(r, #"^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3$"#)
@@ -119,7 +90,7 @@ final class SyscallsHostTests: XCTestCase {
     }
 
     func testTimestampsAndDurations() throws {
-        let port = try startServer("udp")
+        let port = try startEchoServer("udp")
         let r = try kpath(["syscalls", "-t", "-T", "-e", "socket,connect", "--", Self.kpath, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)"])
         XCTAssertEqual(r.status, 0, r.stderr)
         assertHas(r, #"^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6} socket\(AF_INET, SOCK_DGRAM\|SOCK_CLOEXEC, IPPROTO_IP\) = 3 <[0-9]+\.[0-9]{6}>$"#)
@@ -127,7 +98,7 @@ final class SyscallsHostTests: XCTestCase {
     }
 
     func testJSON() throws {
-        let port = try startServer("udp")
+        let port = try startEchoServer("udp")
         let r = try kpath(["syscalls", "--json", "-e", "network", "--", Self.kpath, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
@@ -142,7 +113,7 @@ final class SyscallsHostTests: XCTestCase {
     }
 
     func testPidModeFollowsChildrenUntilInterrupted() throws {
-        let port = try startServer("udp")
+        let port = try startEchoServer("udp")
         let loop = Process()
         loop.executableURL = URL(fileURLWithPath: "/bin/sh")
         loop.arguments = ["-c", "while :; do \"$0\" echo client --proto udp --to 127.0.0.1:\(port) >/dev/null; sleep 0.2; done", Self.kpath]
