@@ -12,7 +12,7 @@ public enum Strace {
         public var timestamp = false
         /// ` <0.000123>` after the result (strace -T).
         public var duration = false
-        /// Bytes of a buffer shown before `...` (strace -s, default 32; at most 64 are recorded).
+        /// Bytes of a buffer shown before `...` (strace -s, default 32; at most 4096, KP_DATA_MAX, are recorded).
         public var stringLimit = 32
         /// Pad short calls so ` = ` starts at column 40, as strace does.
         public var align = true

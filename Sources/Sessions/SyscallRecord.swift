@@ -25,7 +25,7 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
     /// The sockaddr bytes the call named or filled in (at most 112), and decoded.
     public var addr: [UInt8]
     public var address: SocketAddress?
-    /// The buffer, optval or fd pair the call named (at most 64 bytes).
+    /// The buffer, optval or fd pair the call named (at most KP_DATA_MAX, 4096 bytes: as much as -s asked for).
     public var data: [UInt8]
     /// *addrlen / *optlen / msg_namelen before and after the call, when read.
     public var lenIn: Int32?
