@@ -62,7 +62,7 @@ extension HTMLReport {
         if unknown > 0 { summary += " · \(claimBadge(.unknown)) \(unknown) unknown on this kernel" }
         summary += "</p>\n"
         let rows = r.claims.map { c -> [Cell] in
-            [.html(claimBadge(c.status)), .html("<code>\(esc(c.id))</code>"), Cell(c.title), .html("<span class=\"evidence\">\(esc(c.evidence))</span>")]
+            [.html(claimBadge(c.status)), .html("<code>\(esc(c.id))</code>"), Cell(c.title), .html("<span class=\"evidence\">\(esc(c.evidence.rendered))</span>")]
         }
         return Section(id: "claims", title: r.run(.tcp) != nil && r.run(.udp) != nil ? "The article's claims" : "Claims",
                        intro: "Each claim of \"A UDP server and client in Go\" (2018), checked on this kernel. A claim without evidence here is unknown, never held.",
@@ -325,7 +325,7 @@ extension HTMLReport {
     static func syscallsSection(_ r: CompareResult) -> Section {
         var body = ""
         for run in r.runs {
-            body += "<details><summary>\(run.proto.rawValue.uppercased()) client: \(run.syscalls.count) syscall lines</summary><pre>\(esc(run.syscalls.joined(separator: "\n")))</pre></details>\n"
+            body += "<details><summary>\(run.proto.rawValue.uppercased()) client: \(run.syscalls.count) syscall lines</summary><pre>\(esc(run.syscalls.map(\.rendered).joined(separator: "\n")))</pre></details>\n"
         }
         return Section(id: "syscalls", title: "The clients' syscalls", intro: "strace-style, from the syscall tracepoints (click to open).", body: body)
     }

@@ -103,7 +103,7 @@ public enum CompareReport {
             case .unknown: mark = color ? "\u{1b}[33munknown \u{1b}[0m" : "unknown "
             }
             o += "[\(mark)] \(c.id): \(c.title)\n"
-            o += "           \(c.evidence)\n"
+            o += "           \(c.evidence.rendered)\n"
         }
         if r.claims.isEmpty {
             // e.g. compare udp udp6: the article's claims need tcp and udp; unix and tcp6 have their own.

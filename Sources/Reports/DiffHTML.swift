@@ -81,8 +81,8 @@ extension HTMLReport {
         func badge(_ s: ClaimStatus?) -> String { s.map(claimBadge) ?? "<span class=\"muted\">absent</span>" }
         let rows: [[Cell]] = d.claims.map { c in
             [.html("<code>\(esc(c.id))</code><br>\(esc(c.title))"),
-             .html(badge(c.a) + "<div class=\"evidence\">\(esc(c.evidenceA ?? ""))</div>"),
-             .html(badge(c.b) + "<div class=\"evidence\">\(esc(c.evidenceB ?? ""))</div>")]
+             .html(badge(c.a) + "<div class=\"evidence\">\(esc(c.evidenceA?.rendered ?? ""))</div>"),
+             .html(badge(c.b) + "<div class=\"evidence\">\(esc(c.evidenceB?.rendered ?? ""))</div>")]
         }
         return Section(id: "claims", title: "Claims whose status differs",
                        intro: "\(d.claimsSame) claims judged the same on both.",

@@ -25,8 +25,8 @@ public enum DiffReport {
         if d.claims.isEmpty { o += "none: all \(d.claimsSame) claims judged the same on both\n" }
         for c in d.claims {
             o += "\(c.id): \(status(c.a)) -> \(status(c.b))  (\(c.title))\n"
-            if let e = c.evidenceA { o += wrap("A: " + e, indent: "    ", hanging: "       ") }
-            if let e = c.evidenceB { o += wrap("B: " + e, indent: "    ", hanging: "       ") }
+            if let e = c.evidenceA { o += wrap("A: " + e.rendered, indent: "    ", hanging: "       ") }
+            if let e = c.evidenceB { o += wrap("B: " + e.rendered, indent: "    ", hanging: "       ") }
         }
         if !d.claims.isEmpty { o += "(\(d.claimsSame) other claims judged the same)\n" }
         return o

@@ -16,6 +16,9 @@ public enum JSONReport {
     public static func encode<T: Encodable>(_ value: T) throws -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Compare results keep syscall records; their JSON holds the strace lines.
+        let line: @Sendable (SyscallRecord) -> String = { SyscallLine.record($0).rendered }
+        enc.userInfo[.straceLine] = line
         return String(decoding: try enc.encode(value), as: UTF8.self)
     }
 }

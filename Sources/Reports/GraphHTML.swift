@@ -6,7 +6,7 @@ import Sessions
 // syscall's median time.
 extension HTMLReport {
     public static func graphSection(_ g: CompareGraphResult) -> Section {
-        var body = "<p class=\"claim\">\(claimBadge(g.claim.status)) <b>\(esc(g.claim.id))</b>: \(esc(g.claim.title))<br>\(esc(g.claim.evidence))</p>\n"
+        var body = "<p class=\"claim\">\(claimBadge(g.claim.status)) <b>\(esc(g.claim.id))</b>: \(esc(g.claim.title))<br>\(esc(g.claim.evidence.rendered))</p>\n"
         for run in g.runs {
             body += "<h3>\(esc(run.proto.rawValue.uppercased()))</h3>\n"
             for m in run.graph.merged ?? [] {

@@ -184,7 +184,7 @@ extension GraphReport {
             s += render(run.graph, pruning: pruning)
         }
         let mark = r.claim.status == .held ? "held" : r.claim.status == .notHeld ? "NOT HELD" : "unknown"
-        s += "claim \(r.claim.id): \(mark): \(r.claim.title)\n  \(r.claim.evidence)\n"
+        s += "claim \(r.claim.id): \(mark): \(r.claim.title)\n  \(r.claim.evidence.rendered)\n"
         return s
     }
 }

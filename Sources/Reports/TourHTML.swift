@@ -10,7 +10,7 @@ extension HTMLReport {
         if let command { body += "<p class=\"command\"><code>\(esc(command))</code></p>\n" }
         if let evidence { body += "<pre>\(esc(evidence))</pre>\n" }
         if let claim {
-            body += "<p class=\"claim\">\(claimBadge(claim.status)) <code>\(esc(claim.id))</code> \(esc(claim.title)) — <span class=\"evidence\">\(esc(claim.evidence))</span></p>\n"
+            body += "<p class=\"claim\">\(claimBadge(claim.status)) <code>\(esc(claim.id))</code> \(esc(claim.title)) — <span class=\"evidence\">\(esc(claim.evidence.rendered))</span></p>\n"
         }
         return Section(id: id, title: title, intro: explanation, body: body)
     }
@@ -53,7 +53,7 @@ extension HTMLReport {
         for e in s.evidence { body += "<p>\(esc(e))</p>\n" }
         if let c = s.cannotShow { body += "<div class=\"notice\"><strong>Not on this kernel:</strong> \(esc(c))</div>\n" }
         for c in s.claims {
-            body += "<p class=\"claim\">\(claimBadge(c.status)) <code>\(esc(c.id))</code> \(esc(c.title)) — <span class=\"evidence\">\(esc(c.evidence))</span></p>\n"
+            body += "<p class=\"claim\">\(claimBadge(c.status)) <code>\(esc(c.id))</code> \(esc(c.title)) — <span class=\"evidence\">\(esc(c.evidence.rendered))</span></p>\n"
         }
         return Section(id: "step-\(s.section)", title: "\(s.number). \(s.title)", intro: s.explanation, body: body)
     }

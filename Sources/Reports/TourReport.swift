@@ -56,7 +56,7 @@ public enum TourReport {
         for c in s.claims {
             let head = wrap("\(c.id): \(c.title)", indent: String(repeating: " ", count: 13))
             o += "  [\(style.status(c.status))] " + head.dropFirst(13) + "\n"
-            o += wrap(c.evidence, indent: String(repeating: " ", count: 13)) + "\n"
+            o += wrap(c.evidence.rendered, indent: String(repeating: " ", count: 13)) + "\n"
         }
         return o
     }

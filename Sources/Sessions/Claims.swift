@@ -23,11 +23,10 @@ public enum Claims {
     public struct DeadlineProbe: Sendable {
         public var output: [String]
         public var exitStatus: Int32
-        /// Its syscalls, typed (what the claim judges) and as strace lines in the same order (what it quotes).
+        /// Its syscalls: what the claim judges and quotes.
         public var calls: [SyscallRecord]
-        public var syscalls: [String]
-        public init(output: [String], exitStatus: Int32, calls: [SyscallRecord] = [], syscalls: [String]) {
-            self.output = output; self.exitStatus = exitStatus; self.calls = calls; self.syscalls = syscalls
+        public init(output: [String], exitStatus: Int32, calls: [SyscallRecord] = []) {
+            self.output = output; self.exitStatus = exitStatus; self.calls = calls
         }
     }
 
@@ -37,12 +36,12 @@ public enum Claims {
 
     /// `kernel`: the line this kernel belongs to (KernelNames); functions are
     /// accepted by role under any line's name, and the evidence names the one found.
-    /// `calls`: each client's syscalls as records, in the order of its
-    /// `ProtocolRun.syscalls` lines; the claims judge the records and quote the lines.
+    /// `calls`: each client's syscalls as records (all of them: `ProtocolRun.syscalls`
+    /// is capped); the claims judge the records and quote them (Evidence).
     public static func judge(tcp: ProtocolRun, udp: ProtocolRun, mode: CompareMode, deadline: DeadlineProbe?,
                              kernel: KernelLine? = nil, calls: [Proto: [SyscallRecord]] = [:]) -> [Claim] {
         var out: [Claim] = []
-        func add(_ id: String, _ s: ClaimStatus, _ e: String) {
+        func add(_ id: String, _ s: ClaimStatus, _ e: Evidence) {
             out.append(Claim(id: id, title: titles.first { $0.0 == id }!.1, status: s, evidence: e))
         }
         let fnMode = mode == .functions
@@ -71,10 +70,9 @@ public enum Claims {
 
         // socket-types
         // The type argument without SOCK_NONBLOCK/SOCK_CLOEXEC; the evidence quotes the strace line.
-        func firstSocket(_ run: ProtocolRun) -> (type: UInt64, quote: String)? {
-            guard let rs = calls[run.proto], let i = rs.firstIndex(where: { $0.name == "socket" }) else { return nil }
-            let type = rs[i].arg(1) & 0xf
-            return (type, i < run.syscalls.count ? run.syscalls[i] : "socket(type \(socketTypeNames[type] ?? String(type)))")
+        func firstSocket(_ run: ProtocolRun) -> (type: UInt64, quote: SyscallRecord)? {
+            guard let rs = calls[run.proto], let r = rs.first(where: { $0.name == "socket" }) else { return nil }
+            return (r.arg(1) & 0xf, r)
         }
         if let ts = firstSocket(tcp), let us = firstSocket(udp) {
             let ok = ts.type == sockStream && us.type == sockDgram
@@ -186,8 +184,9 @@ public enum Claims {
                     return (r.name == "setsockopt" && r.arg(1) == solSocket && r.arg(2) == soRcvtimeo)
                         || (r.name == "read" && r.ret == -eagain)
                 }
-                let sc = at.prefix(2).compactMap { $0 < d.syscalls.count ? d.syscalls[$0] : nil }
-                add("read-deadline", .held, line + (sc.isEmpty ? "" : " — " + sc.joined(separator: "; ")))
+                var e = Evidence(line)
+                for (n, i) in at.prefix(2).enumerated() { e = e + (n == 0 ? " — \(d.calls[i])" : "; \(d.calls[i])") }
+                add("read-deadline", .held, e)
             } else {
                 add("read-deadline", .notHeld, "client said: \(d.output.joined(separator: " / ")) (exit \(d.exitStatus))")
             }

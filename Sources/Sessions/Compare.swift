@@ -211,7 +211,7 @@ public final class CompareSession {
                            clientExit: clientExit, functionsAttached: counter?.report.attachedCount ?? 0,
                            functionsSkipped: counter?.report.skipped.count ?? 0, phases: phases,
                            functionsOnStacks: mode == .tracepoints ? functionsOnStacks(stacks) : [],
-                           packets: dialPackets, stacks: stacks, syscalls: Array(sys.lines.prefix(600)), syscallNames: sys.names,
+                           packets: dialPackets, stacks: stacks, syscalls: sys.records.prefix(600).map { .record($0) }, syscallNames: sys.names,
                            clientOutput: readLines(clientLog), seconds: Date().timeIntervalSince(t0))
         return (run, sys.records)
     }
@@ -271,7 +271,7 @@ public final class CompareSession {
         let status = try waitExit(client, timeout: 20)
         probes.drain()
         let sys = probes.syscalls(pid: client.pid)
-        return Claims.DeadlineProbe(output: readLines(log), exitStatus: status, calls: sys.records, syscalls: sys.lines)
+        return Claims.DeadlineProbe(output: readLines(log), exitStatus: status, calls: sys.records)
     }
 }
 

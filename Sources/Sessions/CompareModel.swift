@@ -124,8 +124,9 @@ public struct ProtocolRun: Codable, Sendable {
     public var functionsOnStacks: [PhaseFunctions]
     public var packets: [DialPacket]
     public var stacks: [StackSample]
-    /// strace-style lines of the client, in order (capped).
-    public var syscalls: [String]
+    /// The client's syscalls, in order (capped): records from this run, strace
+    /// lines from a saved one; JSON holds the lines (Reports renders records).
+    public var syscalls: [SyscallLine]
     /// The client's syscall names in order, all dials.
     public var syscallNames: [String]
     public var clientOutput: [String]
@@ -142,7 +143,15 @@ public struct Claim: Codable, Sendable {
     public var id: String
     public var title: String
     public var status: ClaimStatus
-    public var evidence: String
+    /// Words and the syscall records they quote; a string in JSON.
+    public var evidence: Evidence
+}
+
+extension Claim {
+    /// A claim whose evidence is words only.
+    public init(id: String, title: String, status: ClaimStatus, evidence: String) {
+        self.init(id: id, title: title, status: status, evidence: Evidence(evidence))
+    }
 }
 
 public struct CompareResult: Codable, Sendable {

@@ -56,14 +56,14 @@ final class CompareProbes {
     static let phaseOf = Dictionary(Tracker.phaseOfSyscall.map { ($0.0, Phase(rawValue: Int($0.1.rawValue)) ?? .other) },
                                     uniquingKeysWith: { a, _ in a })
 
-    /// One process's syscalls, in order: strace lines, names, and the finished
+    /// One process's syscalls, in order: records, names, and the finished
     /// calls as time intervals with their phase (to place packets in).
-    func syscalls(pid: Int32) -> (records: [SyscallRecord], lines: [String], names: [String],
+    func syscalls(pid: Int32) -> (records: [SyscallRecord], names: [String],
                                   intervals: [PacketPlacement.Call]) {
         _ = syscalls.drain()
         let recs = syscalls.records(pids: [pid]).sorted { $0.enterNs < $1.enterNs }
         let intervals = recs.filter { $0.exitNs > 0 }
             .map { ($0.enterNs, $0.exitNs, Self.phaseOf[$0.name] ?? .other) }
-        return (recs, recs.map { Strace.line($0, Strace.Options(align: false)) }, recs.map(\.name), intervals)
+        return (recs, recs.map(\.name), intervals)
     }
 }

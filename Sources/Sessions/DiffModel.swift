@@ -123,8 +123,8 @@ public struct ClaimChange: Codable, Sendable {
     public var title: String
     public var a: ClaimStatus?
     public var b: ClaimStatus?
-    public var evidenceA: String?
-    public var evidenceB: String?
+    public var evidenceA: Evidence?
+    public var evidenceB: Evidence?
 }
 
 public struct DiffResult: Codable, Sendable {

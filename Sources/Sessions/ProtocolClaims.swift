@@ -10,16 +10,16 @@ public enum ProtocolClaims {
 
     public static func judge(runs: [ProtocolRun], mode: CompareMode, calls: [Proto: [SyscallRecord]] = [:]) -> [Claim] {
         var out: [Claim] = []
-        func add(_ id: String, _ s: ClaimStatus, _ e: String) {
+        func add(_ id: String, _ s: ClaimStatus, _ e: Evidence) {
             out.append(Claim(id: id, title: titles.first { $0.id == id }!.title, status: s, evidence: e))
         }
         if let unix = runs.first(where: { $0.proto == .unix }) {
             let (s, e) = unixConnect(unix, mode: mode, calls: calls[.unix])
-            add("unix-connect-no-packet", s, e)
+            add("unix-connect-no-packet", s, Evidence(e))
         }
         if let tcp6 = runs.first(where: { $0.proto == .tcp6 }) {
             let (s, e) = tcp6Connect(tcp6, mode: mode)
-            add("tcp6-connect-path", s, e)
+            add("tcp6-connect-path", s, Evidence(e))
         }
         return out
     }

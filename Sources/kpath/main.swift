@@ -13,8 +13,6 @@ import Workload
 HeldProcess.runTrampolineIfRequested()
 Timing.mark("main")
 
-// Compare keeps strace lines of its clients (Sessions/Strace.swift); Reports makes them.
-Strace.render = StraceFormat.line
 
 struct KPath: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -204,7 +204,7 @@ final class CallGraphTests: XCTestCase {
         let udpSends = merged([enter(0), call(3, 1), call(4, 2), ret(4, 3), ret(3, 4), exit(5)])
         let c = CompareGraph.connectTreeClaim(tcp: tcp, udp: udpSends)
         XCTAssertEqual(c.status, .notHeld)
-        XCTAssertTrue(c.evidence.contains("but transmits through ip_output"), c.evidence)
+        XCTAssertTrue(c.evidence.rendered.contains("but transmits through ip_output"), c.evidence.rendered)
         XCTAssertEqual(CompareGraph.connectTreeClaim(tcp: tcp, udp: []).status, .unknown)
     }
 

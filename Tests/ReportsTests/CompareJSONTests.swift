@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Sessions
+@testable import Reports
 
 /// Phase, role, packet moment, backend and side are enums in the compare model
 /// now; saved results (written when they were strings) must load, and a result
@@ -28,5 +29,22 @@ final class CompareJSONTests: XCTestCase {
         XCTAssertTrue(tcp.packets.contains { $0.phase == .during(.connect) && $0.sender == .client && $0.flags == "SYN" })
         XCTAssertTrue(tcp.stacks.contains { $0.role == .client })
         XCTAssertEqual(r.side, .client)
+    }
+
+    /// A fresh run keeps records; its JSON holds their strace lines, as saved
+    /// results always did, and those lines load back as lines.
+    func testRecordsSaveAsStraceLines() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/compare-6.1.json"))
+        var r = try JSONDecoder().decode(CompareResult.self, from: data)
+        let socket = SyscallRecord(pid: 10, name: "socket", args: [2, 1, 0], ret: 3)
+        r.runs[0].syscalls = [.record(socket)]
+        r.claims[0].evidence = "TCP: \(socket) / UDP: none"
+        XCTAssertThrowsError(try JSONEncoder().encode(r), "records render only through Reports")
+        let json = try JSONReport.encode(r)
+        let line = StraceFormat.line(socket, Strace.Options(align: false))
+        XCTAssertTrue(line.hasPrefix("socket(AF_INET, SOCK_STREAM"), line)
+        let back = try JSONDecoder().decode(CompareResult.self, from: Data(json.utf8))
+        XCTAssertEqual(back.runs[0].syscalls, [.saved(line)])
+        XCTAssertEqual(back.claims[0].evidence, Evidence("TCP: \(line) / UDP: none"))
     }
 }

@@ -49,7 +49,7 @@ final class HTMLReportTests: XCTestCase {
                            functionsAttached: mode == .functions ? 955 : 0, functionsSkipped: 0,
                            phases: mode == .functions ? phases : [], functionsOnStacks: mode == .tracepoints ? phases : [],
                            packets: packets, stacks: stacks,
-                           syscalls: ["socket(AF_INET, \(tcp ? "SOCK_STREAM" : "SOCK_DGRAM"), IPPROTO_IP) = 3"],
+                           syscalls: [.saved("socket(AF_INET, \(tcp ? "SOCK_STREAM" : "SOCK_DGRAM"), IPPROTO_IP) = 3")],
                            syscallNames: ["socket", "connect"], clientOutput: [], seconds: 0.5)
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+@testable import Reports
 @testable import Sessions
 
 /// The article's functions by role (Sessions/KernelNames.swift) and the claims
@@ -81,13 +82,13 @@ final class KernelNamesTests: XCTestCase {
     func testUDPConnectHeldOn612ByIp4DatagramConnect() {
         let c = udpConnectClaim(["inet_dgram_connect", "ip4_datagram_connect", "__ip4_datagram_connect"], kernel: .v6_12)
         XCTAssertEqual(c.status, .held)
-        XCTAssertTrue(c.evidence.contains("ip4_datagram_connect ran 1.00 per dial"), c.evidence)
+        XCTAssertTrue(c.evidence.rendered.contains("ip4_datagram_connect ran 1.00 per dial"), c.evidence.rendered)
     }
 
     func testUDPConnectHeldOn73ByUdpConnect() {
         let c = udpConnectClaim(["inet_dgram_connect", "udp_connect", "udp_lib_get_port"], kernel: .v7_3)
         XCTAssertEqual(c.status, .held)
-        XCTAssertTrue(c.evidence.contains("udp_connect (the article's ip4_datagram_connect) ran 1.00 per dial"), c.evidence)
+        XCTAssertTrue(c.evidence.rendered.contains("udp_connect (the article's ip4_datagram_connect) ran 1.00 per dial"), c.evidence.rendered)
     }
 
     func testUDPConnectHeldOnAnUnknownKernelByAnyLinesName() {
@@ -97,7 +98,7 @@ final class KernelNamesTests: XCTestCase {
     func testUDPConnectNotHeldWithoutAnyRecordingFunction() {
         let c = udpConnectClaim(["inet_dgram_connect", "udp_lib_get_port"], kernel: .v7_3)
         XCTAssertEqual(c.status, .notHeld)
-        XCTAssertTrue(c.evidence.contains("udp_connect, __ip4_datagram_connect"), c.evidence)
+        XCTAssertTrue(c.evidence.rendered.contains("udp_connect, __ip4_datagram_connect"), c.evidence.rendered)
     }
 }
 

@@ -26,8 +26,8 @@ final class ProtocolClaimsTests: XCTestCase {
 
     func testUnixConnect() throws {
         let held = try XCTUnwrap(claim("unix-connect-no-packet", [run(.tcp, connect: ["tcp_v4_connect"]), run(.unix, connect: ["__sys_connect", "unix_stream_connect"])]))
-        XCTAssertEqual(held.status, .held, held.evidence)
-        XCTAssertTrue(held.evidence.contains("0 tcp_* functions among the 2"), held.evidence)
+        XCTAssertEqual(held.status, .held, held.evidence.rendered)
+        XCTAssertTrue(held.evidence.rendered.contains("0 tcp_* functions among the 2"), held.evidence.rendered)
         let tcpRan = try XCTUnwrap(claim("unix-connect-no-packet", [run(.unix, connect: ["unix_stream_connect", "tcp_connect"])]))
         XCTAssertEqual(tcpRan.status, .notHeld)
         let sent = try XCTUnwrap(claim("unix-connect-no-packet", [run(.unix, connect: ["unix_stream_connect"], packets: [packet(.during(.connect))])]))
@@ -37,7 +37,7 @@ final class ProtocolClaimsTests: XCTestCase {
         // Tracepoint mode cannot see functions: unknown, with the packet count.
         let tp = try XCTUnwrap(claim("unix-connect-no-packet", [run(.unix, connect: [])], mode: .tracepoints))
         XCTAssertEqual(tp.status, .unknown)
-        XCTAssertTrue(tp.evidence.hasPrefix("0 packets"), tp.evidence)
+        XCTAssertTrue(tp.evidence.rendered.hasPrefix("0 packets"), tp.evidence.rendered)
         // Only judged when unix was compared.
         XCTAssertNil(claim("unix-connect-no-packet", [run(.tcp, connect: []), run(.udp, connect: [])]))
         XCTAssertNil(claim("unix-connect-no-packet", [run(.unixgram, connect: ["unix_dgram_connect"])]))
@@ -45,15 +45,15 @@ final class ProtocolClaimsTests: XCTestCase {
 
     func testTCP6ConnectPath() throws {
         let held = try XCTUnwrap(claim("tcp6-connect-path", [run(.tcp6, connect: ["tcp_v6_connect", "tcp_connect", "__tcp_transmit_skb"])]))
-        XCTAssertEqual(held.status, .held, held.evidence)
+        XCTAssertEqual(held.status, .held, held.evidence.rendered)
         XCTAssertEqual(claim("tcp6-connect-path", [run(.tcp6, connect: ["tcp_v6_connect"])])?.status, .notHeld)
         XCTAssertEqual(claim("tcp6-connect-path", [run(.tcp6, connect: ["tcp_v6_connect", "tcp_connect", "tcp_v4_connect"])])?.status, .notHeld)
         // Tracepoint mode: the SYN's stack inside connect, innermost first.
         let stack = StackSample(target: "net:net_dev_queue", role: .client, phase: .connect, inInterrupt: false, count: 1, firstNs: 0,
                                 frames: [], functions: ["__dev_queue_xmit", "ip6_xmit", "__tcp_transmit_skb", "tcp_connect", "tcp_v6_connect", "__sys_connect"])
         let tp = try XCTUnwrap(claim("tcp6-connect-path", [run(.tcp6, connect: [], stacks: [stack])], mode: .tracepoints))
-        XCTAssertEqual(tp.status, .held, tp.evidence)
-        XCTAssertEqual(tp.evidence, "at net:net_dev_queue inside connect: tcp_connect <- tcp_v6_connect")
+        XCTAssertEqual(tp.status, .held, tp.evidence.rendered)
+        XCTAssertEqual(tp.evidence.rendered, "at net:net_dev_queue inside connect: tcp_connect <- tcp_v6_connect")
         XCTAssertEqual(claim("tcp6-connect-path", [run(.tcp6, connect: [])], mode: .tracepoints)?.status, .unknown)
         XCTAssertNil(claim("tcp6-connect-path", [run(.tcp, connect: ["tcp_v4_connect"])]))
     }

@@ -1,4 +1,5 @@
 import XCTest
+@testable import Reports
 @testable import Sessions
 
 /// The claims that rest on the clients' syscalls judge SyscallRecords (their
@@ -8,7 +9,7 @@ final class SyscallClaimsTests: XCTestCase {
     private func run(_ proto: Proto, lines: [String]) -> ProtocolRun {
         ProtocolRun(proto: proto, dials: 2, serverPort: 7000, clientPID: 10, serverPID: 11, clientExit: 0,
                     functionsAttached: 0, functionsSkipped: 0, phases: [], functionsOnStacks: [], packets: [], stacks: [],
-                    syscalls: lines, syscallNames: ["connect", "connect"], clientOutput: [], seconds: 1)
+                    syscalls: lines.map { .saved($0) }, syscallNames: ["connect", "connect"], clientOutput: [], seconds: 1)
     }
 
     private func rec(_ name: String, _ args: [UInt64] = [], ret: Int64 = 0) -> SyscallRecord {
@@ -40,7 +41,7 @@ final class SyscallClaimsTests: XCTestCase {
     func testSameResolutionFromRecordNames() {
         let c = claim("same-resolution", tcp: dials(type: 1), udp: dials(type: 2))
         XCTAssertEqual(c.status, .held)
-        XCTAssertTrue(c.evidence.contains("openat, read, close"), c.evidence)
+        XCTAssertTrue(c.evidence.rendered.contains("openat, read, close"), c.evidence.rendered)
         var udp = dials(type: 2)
         udp.insert(rec("sendto"), at: 7)
         XCTAssertEqual(claim("same-resolution", tcp: dials(type: 1), udp: udp).status, .notHeld)
@@ -48,10 +49,11 @@ final class SyscallClaimsTests: XCTestCase {
 
     func testReadDeadlineQuotesTheCallsItFound() {
         let calls = [rec("socket", [2, 2, 0], ret: 3), rec("setsockopt", [3, 1, 20, 0x1000, 16]), rec("read", [3, 0x2000, 65536], ret: -11)]
-        let lines = ["socket(...) = 3", "setsockopt(3, SOL_SOCKET, SO_RCVTIMEO, ...) = 0", "read(3, ...) = -1 EAGAIN"]
-        let d = Claims.DeadlineProbe(output: ["read udp ...: i/o timeout"], exitStatus: 1, calls: calls, syscalls: lines)
+        let d = Claims.DeadlineProbe(output: ["read udp ...: i/o timeout"], exitStatus: 1, calls: calls)
         let c = claim("read-deadline", tcp: [], udp: [], deadline: d)
         XCTAssertEqual(c.status, .held)
-        XCTAssertTrue(c.evidence.hasSuffix(" — setsockopt(3, SOL_SOCKET, SO_RCVTIMEO, ...) = 0; read(3, ...) = -1 EAGAIN"), c.evidence)
+        // The evidence keeps the records; Reports prints them as strace lines.
+        XCTAssertEqual(c.evidence.pieces, [.text("read udp ...: i/o timeout — "), .call(.record(calls[1])), .text("; "), .call(.record(calls[2]))])
+        XCTAssertTrue(c.evidence.rendered.hasSuffix(" — setsockopt(3, SOL_SOCKET, SO_RCVTIMEO, 0x1000, 16) = 0; read(3, 0x2000, 65536) = -1 EAGAIN (Resource temporarily unavailable)"), c.evidence.rendered)
     }
 }

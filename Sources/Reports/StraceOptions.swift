@@ -1,8 +1,5 @@
-/// The one place Sessions asks for strace text: compare keeps its client's
-/// calls as lines (ProtocolRun.syscalls, which Claims reads). Sessions do not
-/// render: Reports' StraceFormat does, and the kpath executable installs it
-/// here at start. Goes away once compare keeps SyscallRecords (typed:
-/// SyscallCollector.records(pids:)) and its reports print them.
+/// How a syscall record prints as a strace line (strace's -f, -tt, -T, -s):
+/// a Reports concern; `StraceFormat.line` takes it.
 public enum Strace {
     /// How a record becomes a line (strace's -f, -tt, -T, -s).
     public struct Options: Sendable {
@@ -21,12 +18,4 @@ public enum Strace {
             self.stringLimit = stringLimit; self.align = align
         }
     }
-
-    /// Set once by the kpath executable (`StraceFormat.line`); fails loudly
-    /// when missing rather than letting claims judge made-up lines.
-    nonisolated(unsafe) public static var render: (SyscallRecord, Options) -> String = { _, _ in
-        preconditionFailure("Strace.render is not set: install Reports' StraceFormat.line first")
-    }
-
-    public static func line(_ r: SyscallRecord, _ o: Options = Options()) -> String { render(r, o) }
 }
