@@ -4,23 +4,16 @@
  * ring buffer, so a thread's records arrive in the order they happened; user
  * space (Sessions/CallGraph.swift) rebuilds the trees per thread. */
 #include "common.bpf.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* 1: every syscall is a root; 0: only those set in traced_syscalls (--syscall) */
 const volatile __u32 trace_all = 1;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 24);
-} graph_events SEC(".maps");
+KP_RING_BUFFER(graph_events, 1 << 24);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 512);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced_syscalls SEC(".maps");
+KP_SYSCALL_SET(traced_syscalls);
 
 /* The traced syscall each tracked thread is inside. Function probes look
  * only here (one lookup: a thread is in it only if tracked), and a failed

@@ -4,6 +4,7 @@
  * rules: on loopback it sees both directions, including the peer's replies
  * sent from softirq on the sender's own stack. */
 #include "common.bpf.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -14,17 +15,9 @@ struct {
 	__type(value, struct kp_packet_config);
 } pkt_config SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 4096);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 127 * sizeof(__u64));
-} pkt_stacks SEC(".maps");
+KP_STACK_MAP(pkt_stacks, 4096);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
-} packet_events SEC(".maps");
+KP_RING_BUFFER(packet_events, 1 << 22);
 
 struct iphdr_min {
 	__u8 ver_ihl;

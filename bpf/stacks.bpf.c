@@ -2,17 +2,13 @@
  * Counting mode aggregates in stack_counts (like bcc's stackcount); event mode
  * also sends every hit through a ring buffer (like bcc's trace -K). */
 #include "common.bpf.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 emit_events = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 127 * sizeof(__u64));
-} stack_traces SEC(".maps");
+KP_STACK_MAP(stack_traces, 16384);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -21,10 +17,7 @@ struct {
 	__type(value, struct kp_stack_val);
 } stack_counts SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
-} hit_events SEC(".maps");
+KP_RING_BUFFER(hit_events, 1 << 22);
 
 /* Before 5.15 there are no attach cookies. A kprobe hit is told apart by
  * its address (+1, kp_kprobe_ip) through target_of. A tracepoint's record

@@ -2,6 +2,7 @@
  * are saved at entry; at exit one record carries them, the return value, and
  * bounded copies of the socket address and data buffer the call named. */
 #include "common.bpf.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -10,12 +11,7 @@ const volatile __u32 trace_all = 0;
 /* Bytes of a data buffer copied (strace -s; at most KP_DATA_MAX). */
 const volatile __u32 data_limit = 64;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 512);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced_syscalls SEC(".maps");
+KP_SYSCALL_SET(traced_syscalls);
 
 struct pending {
 	__u64 enter_ns;
@@ -71,10 +67,7 @@ struct {
 	__type(value, struct pending);
 } pending_calls SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 23);
-} syscall_events SEC(".maps");
+KP_RING_BUFFER(syscall_events, 1 << 23);
 
 /* struct user_msghdr and struct iovec (x86_64 user ABI) */
 struct kp_msghdr {

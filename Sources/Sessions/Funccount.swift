@@ -10,13 +10,9 @@ public struct FunctionCount: Codable, Sendable, Equatable {
     public init(function: String, count: UInt64) { self.function = function; self.count = count }
 }
 
-public struct FunccountResult: Codable, Sendable {
-    public var kernel: String
-    public var backend: Backend
-    public var patterns: [String]
-    public var attached: Int
-    public var skipped: [SkippedFunction]
-    public var attachSeconds: Double
+public typealias FunccountResult = Attached<FunctionCounts>
+
+public struct FunctionCounts: Codable, Sendable {
     public var counts: [FunctionCount]
     /// Counts are per-CPU u64 array slots (they cannot fill up); the one
     /// possible loss is a child of the command that could not be tracked.
@@ -87,10 +83,8 @@ public final class FunccountSession {
     }
 
     public func result() throws -> FunccountResult {
-        FunccountResult(kernel: features.release, backend: counter.report.backend, patterns: patterns,
-                        attached: counter.report.attachedCount, skipped: counter.report.skipped,
-                        attachSeconds: counter.report.seconds, counts: try counts(),
-                        lost: tracker.losses())
+        FunccountResult(AttachSummary(kernel: features.release, patterns: patterns, report: counter.report),
+                        FunctionCounts(counts: try counts(), lost: tracker.losses()))
     }
 
     public func stop() -> Double {

@@ -3,13 +3,9 @@ import KernelInfo
 import Probes
 import Workload
 
-public struct GraphResult: Codable, Sendable {
-    public var kernel: String
-    public var backend: Backend
-    public var patterns: [String]
-    public var attached: Int
-    public var skipped: [SkippedFunction]
-    public var attachSeconds: Double
+public typealias GraphResult = Attached<CallTrees>
+
+public struct CallTrees: Codable, Sendable {
     /// Syscalls with at least one traced call (or an error), in order.
     public var trees: [SyscallTree]
     /// Per syscall name, the trees merged (when merging).
@@ -124,10 +120,9 @@ public final class GraphSession {
             let all = GraphMerge.merge(shown)
             merged = merge == true || all.contains(where: { $0.count > 1 }) ? all : nil
         }
-        return GraphResult(kernel: features.release, backend: report.backend, patterns: patterns,
-                           attached: report.attachedCount, skipped: report.skipped, attachSeconds: report.seconds,
+        return GraphResult(AttachSummary(kernel: features.release, patterns: patterns, report: report), CallTrees(
                            trees: shown, merged: merged, emptySyscalls: graph.trees.count - shown.count,
-                           anomalies: graph.anomalies, lost: tracker.losses())
+                           anomalies: graph.anomalies, lost: tracker.losses()))
     }
 }
 

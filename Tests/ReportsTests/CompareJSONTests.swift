@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Sessions
 @testable import Reports
+import Probes
 
 /// Phase, role, packet moment, backend and side are enums in the compare model
 /// now; saved results (written when they were strings) must load, and a result
@@ -46,5 +47,17 @@ final class CompareJSONTests: XCTestCase {
         let back = try JSONDecoder().decode(CompareResult.self, from: Data(json.utf8))
         XCTAssertEqual(back.runs[0].syscalls, [.saved(line)])
         XCTAssertEqual(back.claims[0].evidence, Evidence("TCP: \(line) / UDP: none"))
+    }
+
+    /// funccount's and graph's results share their attach summary; in JSON its
+    /// keys stay beside the result's own, as before.
+    func testAttachSummaryKeysStayFlat() throws {
+        let r = FunccountResult(AttachSummary(kernel: "6.1", backend: .kprobe, patterns: ["udp_*"], attached: 1, skipped: [], attachSeconds: 0),
+                                FunctionCounts(counts: [FunctionCount(function: "udp_sendmsg", count: 2)], lost: StackLosses()))
+        let json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(r)) as? [String: Any]
+        XCTAssertEqual(json.map { Set($0.keys) }, ["kernel", "backend", "patterns", "attached", "skipped", "attachSeconds", "counts", "lost"])
+        let back = try JSONDecoder().decode(FunccountResult.self, from: try JSONEncoder().encode(r))
+        XCTAssertEqual(back.attach.backend, Backend.kprobe)
+        XCTAssertEqual(back.counts, r.counts)
     }
 }

@@ -71,8 +71,8 @@ final class DiffTests: XCTestCase {
 
     func testFunccountDiff() throws {
         func f(_ counts: [(String, UInt64)]) -> FunccountResult {
-            FunccountResult(kernel: "k", backend: .kprobe, patterns: ["udp_*"], attached: 3, skipped: [], attachSeconds: 0,
-                            counts: counts.map { FunctionCount(function: $0.0, count: $0.1) }, lost: StackLosses())
+            FunccountResult(AttachSummary(kernel: "k", backend: .kprobe, patterns: ["udp_*"], attached: 3, skipped: [], attachSeconds: 0),
+                            FunctionCounts(counts: counts.map { FunctionCount(function: $0.0, count: $0.1) }, lost: StackLosses()))
         }
         let d = try Diff.run(.funccount(f([("udp_sendmsg", 10), ("udp_a", 5)])), .funccount(f([("udp_sendmsg", 20), ("udp_b", 1)])))
         XCTAssertEqual(d.kind, .funccount)
