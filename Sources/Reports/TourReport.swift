@@ -43,7 +43,7 @@ public enum TourReport {
         for c in s.commands {
             o += "\n" + command(c.display, style: style) + "\n"
             if c.exitStatus != 0 { o += style.dim("  (exit status \(c.exitStatus))") + "\n" }
-            for l in c.lines { o += clip("    " + l.replacing("\t", with: "    ")) + "\n" }
+            for l in c.lines { o += clip("    " + l.rendered.replacing("\t", with: "    ")) + "\n" }
         }
         if !s.evidence.isEmpty {
             o += "\n"

@@ -55,15 +55,15 @@ public final class TourSession {
             let host = TourSession.localhostResolves() ? "localhost" : "127.0.0.1"
             let u = try server(.udp), t = try server(.tcp)
             progress("resolution: syscalls of a UDP and a TCP client dialing \(host)...")
-            let ru = try run(["syscalls", "-e", "all", "--", exe, "echo", "client", "--proto", "udp", "--to", "\(host):\(u)", "--count", "1"])
-            let rt = try run(["syscalls", "-e", "all", "--", exe, "echo", "client", "--proto", "tcp", "--to", "\(host):\(t)", "--count", "1"])
-            let wu = TourEvidence.resolutionWindow(ru.output), wt = TourEvidence.resolutionWindow(rt.output)
-            let shown = TourEvidence.resolutionHighlights(wu.lines)
-            step.commands = [ru.shown(TourEvidence.cap(shown, 14) + (shown.count < wu.lines.count ? ["(\(wu.lines.count) calls in all; newfstatat, lseek and close not shown)"] : [])),
+            let ru = try syscalls("all", command: ["echo", "client", "--proto", "udp", "--to", "\(host):\(u)", "--count", "1"])
+            let rt = try syscalls("all", command: ["echo", "client", "--proto", "tcp", "--to", "\(host):\(t)", "--count", "1"])
+            let wu = TourEvidence.resolutionWindow(ru.records), wt = TourEvidence.resolutionWindow(rt.records)
+            let shown = TourEvidence.resolutionHighlights(wu.records)
+            step.commands = [ru.shown(TourEvidence.cap(TourEvidence.quoted(shown), 14) + (shown.count < wu.records.count ? ["(\(wu.records.count) calls in all; newfstatat, lseek and close not shown)"] : [])),
                              rt.shown([])]
             if host == "localhost" {
                 let same = wu.calls == wt.calls
-                step.evidence = ["Resolving \"localhost\" took \(wu.lines.count) syscalls for UDP and \(wt.lines.count) for TCP, "
+                step.evidence = ["Resolving \"localhost\" took \(wu.records.count) syscalls for UDP and \(wt.records.count) for TCP, "
                                  + (same ? "naming the same \(wu.calls.count) files and sockets in the same order." : "naming different files:")]
                 if !same { step.evidence += ["  UDP: " + wu.calls.joined(separator: " "), "  TCP: " + wt.calls.joined(separator: " ")] }
                 step.claims = [Claim(id: "same-resolution", title: Claims.titles[0].1, status: same && !wu.calls.isEmpty ? .held : .notHeld,
@@ -94,7 +94,7 @@ public final class TourSession {
                 step.cannotShow = "counting tcp_* and udp_* calls (the article's funccount) need kprobes or fentry, and the call trees of each connect (kpath graph) kprobes: \(compare.modeReason ?? "")"
             }
             step.commands.append(TourCommandRun(display: "sudo " + cr.command, exitStatus: 0,
-                                                lines: ["(the tour's measuring run: during each protocol's connect(2))"] + TourEvidence.dialSummary(cr)))
+                                                lines: [Evidence("(the tour's measuring run: during each protocol's connect(2))")] + TourEvidence.dialSummary(cr).map { Evidence($0) }))
             step.claims = claims(["both-connect", "socket-types", "tcp-connect-many-functions", "tcp-connect-transmits", "udp-connect-no-transmit", "tcp-handshake-packets"])
         case .writing:
             let u = try server(.udp)
@@ -111,9 +111,9 @@ public final class TourSession {
             let stack = TourEvidence.firstBlock(r.output, containing: fn ? FunctionRole.udpRecvmsg.names(on: kernel)[0] : "sock_read_iter") ?? TourEvidence.firstBlock(r.output) ?? []
             let (fd, silent) = try bindLoopback(.udp)
             defer { close(fd) }
-            let d = try run(["syscalls", "-e", "connect,write,read,setsockopt", "--", exe, "echo", "client", "--proto", "udp",
-                             "--to", "127.0.0.1:\(silent)", "--count", "1", "--timeout", "1"])
-            step.commands = [r.shown(stack), d.shown(TourEvidence.deadlineLines(d.output))]
+            let d = try syscalls("connect,write,read,setsockopt", command: ["echo", "client", "--proto", "udp",
+                                 "--to", "127.0.0.1:\(silent)", "--count", "1", "--timeout", "1"])
+            step.commands = [r.shown(stack), d.shown(TourEvidence.deadline((d.records, d.output)))]
             if !fn { step.cannotShow = "__skb_recv_udp and udp_recvmsg have no tracepoint; sock:sock_recv_length fires as sock_recvmsg returns, so its stack shows the syscall half of the path only" }
             step.claims = claims(["udp-read-path", "read-deadline"])
         case .serverRead:
@@ -132,11 +132,10 @@ public final class TourSession {
             progress("the UDP server: its syscalls, and a TCP server's, while a client dials each...")
             // Two dials: the server sat in recvfrom/accept before tracing began,
             // so the first call's entry is unseen; the second is whole.
-            let ru = try run(["syscalls", "-e", "socket-io", "-p", String(us.pid)], whileTracing: { try self.dial(.udp, port: up, count: 2) }, interrupt: true)
-            let rt = try run(["syscalls", "-e", "socket-io", "-p", String(ts.pid)], whileTracing: { try self.dial(.tcp, port: tp, count: 2) }, interrupt: true)
-            let ul = TourEvidence.syscallLines(ru.output), tl = TourEvidence.syscallLines(rt.output)
-            step.commands = [ru.shown(TourEvidence.cap(ul, 8)), rt.shown(TourEvidence.cap(tl, 8))]
-            step.claims = [TourEvidence.udpServerClaim(udp: ul, tcp: tl)]
+            let ru = try syscalls("socket-io", pid: us.pid, whileTracing: { try self.dial(.udp, port: up, count: 2) })
+            let rt = try syscalls("socket-io", pid: ts.pid, whileTracing: { try self.dial(.tcp, port: tp, count: 2) })
+            step.commands = [ru.shown(TourEvidence.cap(TourEvidence.quoted(ru.records), 8)), rt.shown(TourEvidence.cap(TourEvidence.quoted(rt.records), 8))]
+            step.claims = [TourEvidence.udpServerClaim(udp: ru.records, tcp: rt.records)]
         }
         return step
     }
@@ -191,8 +190,7 @@ public final class TourSession {
             if interrupt { p.terminate(signal: SIGINT) }
         }
         let status = try waitExit(p, timeout: timeout)
-        let display = (["sudo", "kpath"] + args.map { $0 == exe ? "kpath" : TourEvidence.shellQuote($0) }).joined(separator: " ")
-        return TourRun(display: display, exitStatus: status, output: readLines(log))
+        return TourRun(display: display(args), exitStatus: status, output: readLines(log))
     }
 
     /// True when getaddrinfo("localhost") gives 127.0.0.1 (the servers listen there).
@@ -214,7 +212,7 @@ struct TourRun {
     var display: String
     var exitStatus: Int32
     var output: [String]
-    func shown(_ lines: [String]) -> TourCommandRun { TourCommandRun(display: display, exitStatus: exitStatus, lines: lines) }
+    func shown(_ lines: [String]) -> TourCommandRun { TourCommandRun(display: display, exitStatus: exitStatus, lines: lines.map { Evidence($0) }) }
 }
 
 /// The article's sections, in its order.
@@ -258,10 +256,11 @@ public struct TourCommandRun: Codable, Sendable {
     /// What to type to see it yourself.
     public var display: String
     public var exitStatus: Int32
-    /// The lines of its output that make the step's point.
-    public var lines: [String]
+    /// The lines of its output that make the step's point: text, or the
+    /// syscall records Reports prints as strace lines (a string each in JSON).
+    public var lines: [Evidence]
 
-    public init(display: String, exitStatus: Int32, lines: [String]) {
+    public init(display: String, exitStatus: Int32, lines: [Evidence]) {
         self.display = display; self.exitStatus = exitStatus; self.lines = lines
     }
 }
@@ -302,48 +301,6 @@ public struct TourResult: Codable, Sendable {
 /// Picking the lines that make each step's point out of a command's output.
 /// Pure functions, tested in ReportsTests/TourEvidenceTests.
 public enum TourEvidence {
-    /// The resolution's syscalls: those after program start-up (the first
-    /// look at /etc/nsswitch.conf, /etc/hosts, /etc/resolv.conf, /etc/gai.conf
-    /// or nscd) up to the first AF_INET/AF_INET6 socket(2). `calls` names
-    /// each call with the file it named, for comparing two runs.
-    public static func resolutionWindow(_ output: [String]) -> (lines: [String], calls: [String]) {
-        let lines = syscallLines(output)
-        let markers = ["/etc/nsswitch.conf", "/etc/hosts", "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf", "nscd"]
-        guard let end = lines.firstIndex(where: { $0.hasPrefix("socket(AF_INET") }) else { return ([], []) }
-        guard let start = lines[..<end].firstIndex(where: { l in markers.contains { l.contains($0) } }) else { return ([], []) }
-        // nscd is tried with an AF_UNIX socket just before the marker line
-        // (another thread's call may sit between them).
-        var s = start
-        if let u = lines[max(0, start - 3)..<start].firstIndex(where: { $0.hasPrefix("socket(AF_UNIX") }) { s = u }
-        let window = Array(lines[s..<end])
-        // What identifies a resolution: the files and sockets it names, in
-        // order (calls without a name, and other threads' futex waits, vary).
-        let calls = window.compactMap { l -> String? in
-            let name = String(l.prefix { $0 != "(" })
-            for key in ["sun_path=\"", "\""] {
-                guard let r = l.firstRange(of: key) else { continue }
-                let value = l[r.upperBound...].prefix { $0 != "\"" }
-                if key == "\"" && !(l.hasPrefix("open") || l.hasPrefix("newfstatat") || l.hasPrefix("access") || l.hasPrefix("stat")) { break }
-                return value.isEmpty ? nil : name + ":" + value
-            }
-            return nil
-        }
-        return (window, calls)
-    }
-
-    /// strace lines of a `kpath syscalls` output: the ones that look like `name(...) = ...`.
-    public static func syscallLines(_ output: [String]) -> [String] {
-        output.map(stripPid).filter { s in
-            guard let p = s.firstIndex(of: "("), p > s.startIndex else { return false }
-            return s[..<p].allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && (s.contains(" = ") || s.hasSuffix("= ?"))
-        }
-    }
-
-    static func stripPid(_ l: String) -> String {
-        guard l.hasPrefix("[pid "), let close = l.firstIndex(of: "]") else { return l }
-        return String(l[l.index(after: close)...].drop { $0 == " " })
-    }
-
     /// The first rows of a funccount table (header kept) and its size.
     public static func funccountTop(_ output: [String], _ n: Int) -> [String] {
         guard let h = output.firstIndex(where: { $0.hasPrefix("FUNC") }) else { return cap(output, n) }
@@ -376,24 +333,6 @@ public enum TourEvidence {
         return (header.map { [$0] } ?? []) + b
     }
 
-    /// The deadline run from its UDP connect on: the setsockopt, the failing
-    /// read and what the client said (program start-up's reads left out).
-    public static func deadlineLines(_ output: [String]) -> [String] {
-        let sys = syscallLines(output)
-        let from = sys.firstIndex { $0.hasPrefix("connect(") && $0.contains("AF_INET") } ?? sys.count
-        let kept = sys[from...].filter { $0.hasPrefix("connect(") || $0.hasPrefix("setsockopt(") || $0.hasPrefix("read(") && $0.contains("= -1") }
-        return Array(kept) + output.filter { $0.contains("i/o timeout") }
-    }
-
-    /// The resolution calls worth reading: the files and nscd, and the reads
-    /// of them (stat, seek and close calls left out).
-    public static func resolutionHighlights(_ window: [String]) -> [String] {
-        window.filter { l in
-            l.hasPrefix("socket(") || l.hasPrefix("connect(") || l.hasPrefix("openat(") || l.hasPrefix("open(") || l.hasPrefix("access(")
-                || l.hasPrefix("read(") && !l.hasPrefix("read(3, \"\"") && !l.contains(", \"\", ")
-        }
-    }
-
     /// What the tour's compare saw during each connect(2).
     public static func dialSummary(_ r: CompareResult) -> [String] {
         var o: [String] = []
@@ -406,33 +345,6 @@ public enum TourEvidence {
             o.append("  packets of dial 1: " + (pk.isEmpty ? "none" : pk.map { "\($0.sender) \($0.flags)" }.joined(separator: ", ")))
         }
         return o
-    }
-
-    /// Step 6's own claim, from the two servers' syscalls: a recvfrom that
-    /// returned a sender, then a sendto to that same address, and no accept.
-    public static func udpServerClaim(udp: [String], tcp: [String]) -> Claim {
-        let title = "A UDP server has no accept: recvfrom returns each datagram with its sender, sendto answers that address"
-        let noAccept = !udp.contains { $0.hasPrefix("accept") || $0.hasPrefix("listen(") }
-        let tcpAccepts = tcp.contains { $0.hasPrefix("accept") }
-        for (i, l) in udp.enumerated() where l.hasPrefix("recvfrom(") {
-            guard let peer = sinAddress(l), let reply = udp[(i + 1)...].first(where: { $0.hasPrefix("sendto(") }), sinAddress(reply) == peer else { continue }
-            let bytes = l.split(separator: "=").last.map { $0.trimmed() } ?? "?"
-            return Claim(id: "udp-server-recvfrom", title: title, status: noAccept ? .held : .notHeld,
-                         evidence: "recvfrom returned \(bytes) bytes from \(peer); the next sendto went to \(peer)"
-                            + (noAccept ? "; no listen or accept" : "; but the UDP server called accept")
-                            + (tcpAccepts ? " (the TCP server called accept4 for each connection)" : ""))
-        }
-        if udp.isEmpty { return Claim(id: "udp-server-recvfrom", title: title, status: .unknown, evidence: "no syscall of the UDP server was recorded") }
-        return Claim(id: "udp-server-recvfrom", title: title, status: .notHeld,
-                     evidence: "no recvfrom answered by a sendto to the same address: " + udp.prefix(3).map { short($0, 60) }.joined(separator: "; "))
-    }
-
-    /// `127.0.0.1:40000` from strace's `{sa_family=AF_INET, sin_port=htons(40000), sin_addr=inet_addr("127.0.0.1")}`.
-    public static func sinAddress(_ line: String) -> String? {
-        guard let p = line.firstRange(of: "sin_port=htons("), let a = line.firstRange(of: "sin_addr=inet_addr(\"") else { return nil }
-        let port = line[p.upperBound...].prefix { $0.isNumber }
-        let addr = line[a.upperBound...].prefix { $0 != "\"" }
-        return port.isEmpty || addr.isEmpty ? nil : "\(addr):\(port)"
     }
 
     /// `kpath graph`'s first tree (from `connect() = ...` to the blank line
@@ -455,8 +367,8 @@ public enum TourEvidence {
         return seen.isEmpty ? calls.prefix(6).joined(separator: ", ") : seen.joined(separator: ", ")
     }
 
-    public static func cap(_ lines: [String], _ n: Int) -> [String] {
-        lines.count <= n ? lines : Array(lines.prefix(n)) + ["… (\(lines.count - n) more)"]
+    public static func cap<Line: ExpressibleByStringLiteral>(_ lines: [Line], _ n: Int) -> [Line] where Line.StringLiteralType == String {
+        lines.count <= n ? lines : Array(lines.prefix(n)) + [Line(stringLiteral: "… (\(lines.count - n) more)")]
     }
 
     /// Quoted for a POSIX shell when it holds anything but safe characters.

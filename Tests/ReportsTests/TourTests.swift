@@ -5,29 +5,37 @@ import XCTest
 @testable import Sessions
 
 final class TourTests: XCTestCase {
-    /// `kpath syscalls -e all -- kpath echo client --proto udp --to localhost:9123 --count 1`, trimmed (host).
-    let resolution = """
-    openat(AT_FDCWD, "/sys/devices/system/cpu/possible", O_RDONLY|O_CLOEXEC) = 3
-    [pid 22937] socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) = 3
-    [pid 22937] connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT (No such file or directory)
-    [pid 22937] newfstatat(AT_FDCWD, "/etc/nsswitch.conf", 0x7fff2ebed7b0, 0) = 0
-    [pid 22937] openat(AT_FDCWD, "/etc/nsswitch.conf", O_RDONLY|O_CLOEXEC) = 3
-    [pid 22937] openat(AT_FDCWD, "/etc/hosts", O_RDONLY|O_CLOEXEC) = 3
-    [pid 22937] read(3, "127.0.0.1 localhost\\n127.0.0.1 ru"..., 4096) = 49
-    [pid 22937] close(3)                    = 0
-    packet-written: bytes=5
-    [pid 22937] socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_IP) = 3
-    [pid 22937] connect(3, {sa_family=AF_INET, sin_port=htons(9123), sin_addr=inet_addr("127.0.0.1")}, 16) = 0
-    """.split(separator: "\n").map(String.init)
+    /// The records of `kpath syscalls -e all -- kpath echo client --proto udp --to localhost:9123 --count 1`, trimmed (host).
+    static func path(_ s: String) -> [UInt8] { Array(s.utf8) }
+    static func sin(_ port: UInt16) -> [UInt8] { [2, 0, UInt8(port >> 8), UInt8(port & 0xff), 127, 0, 0, 1] + [UInt8](repeating: 0, count: 8) }
+    static func sun(_ p: String) -> [UInt8] { [1, 0] + Array(p.utf8) + [0] }
+    static func rec(_ name: String, _ args: [UInt64], _ ret: Int64, addr: [UInt8] = [], data: [UInt8] = []) -> SyscallRecord {
+        SyscallRecord(pid: 22937, name: name, args: args, ret: ret, addr: addr, data: data)
+    }
+    let resolution = [
+        rec("openat", [UInt64(bitPattern: -100), 0x1000, 0o2000000], 3, data: path("/sys/devices/system/cpu/possible")),
+        rec("socket", [1, 0o2004001, 0], 3),
+        rec("connect", [3, 0x2000, 110], -2, addr: sun("/var/run/nscd/socket")),
+        rec("newfstatat", [UInt64(bitPattern: -100), 0x1000, 0x3000, 0], 0, data: path("/etc/nsswitch.conf")),
+        rec("openat", [UInt64(bitPattern: -100), 0x1000, 0o2000000], 3, data: path("/etc/nsswitch.conf")),
+        rec("openat", [UInt64(bitPattern: -100), 0x1000, 0o2000000], 3, data: path("/etc/hosts")),
+        rec("read", [3, 0x4000, 4096], 49, data: Array("127.0.0.1 localhost\n".utf8)),
+        rec("close", [3], 0),
+        rec("socket", [2, 0o2000002, 0], 3),
+        rec("connect", [3, 0x2000, 16], 0, addr: sin(9123)),
+    ]
 
     func testResolutionWindowStartsAtNscdAndEndsAtTheInetSocket() {
         let w = TourEvidence.resolutionWindow(resolution)
-        XCTAssertEqual(w.lines.first, "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) = 3")
-        XCTAssertEqual(w.lines.last, "close(3)                    = 0")
+        XCTAssertEqual(w.records.first, resolution[1], "the nscd socket")
+        XCTAssertEqual(w.records.last, resolution[7], "the close before the AF_INET socket")
         XCTAssertEqual(w.calls, ["connect:/var/run/nscd/socket", "newfstatat:/etc/nsswitch.conf", "openat:/etc/nsswitch.conf", "openat:/etc/hosts"])
         XCTAssertEqual(TourEvidence.brief(w.calls), "/etc/nsswitch.conf, /etc/hosts")
+        XCTAssertEqual(TourEvidence.resolutionHighlights(w.records).map(\.name), ["socket", "connect", "openat", "openat", "read"])
+        // Reports prints the shown records as strace lines.
+        XCTAssertEqual(TourEvidence.quoted([resolution[5]]).map(\.rendered), [#"openat(AT_FDCWD, "/etc/hosts", O_RDONLY|O_CLOEXEC) = 3"#])
         // A numeric address: no resolution at all.
-        XCTAssertTrue(TourEvidence.resolutionWindow(Array(resolution.suffix(2))).lines.isEmpty)
+        XCTAssertTrue(TourEvidence.resolutionWindow(Array(resolution.suffix(2))).records.isEmpty)
     }
 
     /// `kpath trace -K t:net:net_dev_queue -- ...` on the host.
@@ -68,23 +76,32 @@ final class TourTests: XCTestCase {
     }
 
     func testUdpServerClaim() {
-        let udp = ["recvfrom(3, \"hello\", 65536, 0, {sa_family=AF_INET, sin_port=htons(40000), sin_addr=inet_addr(\"127.0.0.1\")}, [16]) = 5",
-                   "sendto(3, \"hello\", 5, 0, {sa_family=AF_INET, sin_port=htons(40000), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 5"]
-        let tcp = ["accept4(3, {sa_family=AF_INET, sin_port=htons(40002), sin_addr=inet_addr(\"127.0.0.1\")}, [16], SOCK_CLOEXEC) = 4", "read(4, \"hello\", 65536) = 5"]
+        let udp = [Self.rec("recvfrom", [3, 0x1000, 65536, 0, 0x2000, 0x3000], 5, addr: Self.sin(40000)),
+                   Self.rec("sendto", [3, 0x1000, 5, 0, 0x2000, 16], 5, addr: Self.sin(40000))]
+        let tcp = [Self.rec("accept4", [3, 0x2000, 0x3000, 0o2000000], 4, addr: Self.sin(40002)), Self.rec("read", [4, 0x1000, 65536], 5)]
         let c = TourEvidence.udpServerClaim(udp: udp, tcp: tcp)
         XCTAssertEqual(c.status, .held)
         XCTAssertEqual(c.evidence, "recvfrom returned 5 bytes from 127.0.0.1:40000; the next sendto went to 127.0.0.1:40000; no listen or accept (the TCP server called accept4 for each connection)")
         XCTAssertEqual(TourEvidence.udpServerClaim(udp: [udp[1]] + udp, tcp: tcp).status, .held, "a reply to an earlier datagram first")
-        XCTAssertEqual(TourEvidence.udpServerClaim(udp: ["accept4(3, ...) = 4"] + udp, tcp: tcp).status, .notHeld)
+        XCTAssertEqual(TourEvidence.udpServerClaim(udp: [tcp[0]] + udp, tcp: tcp).status, .notHeld)
         XCTAssertEqual(TourEvidence.udpServerClaim(udp: [], tcp: tcp).status, .unknown)
+        // A sendto to another peer answers nothing: not held, quoting the calls.
+        let other = [udp[0], Self.rec("sendto", [3, 0x1000, 5, 0, 0x2000, 16], 5, addr: Self.sin(40001))]
+        let no = TourEvidence.udpServerClaim(udp: other, tcp: tcp)
+        XCTAssertEqual(no.status, .notHeld)
+        XCTAssertTrue(no.evidence.rendered.contains("sin_port=htons(40001)"), no.evidence.rendered)
     }
 
-    func testSyscallLinesAndDeadline() {
-        let out = ["kpath: Process 12 attached", "[pid 12] setsockopt(3, SOL_SOCKET, SO_RCVTIMEO, {tv_sec=1, tv_usec=0}, 16) = 0",
-                   "[pid 12] read(3, 0x7f00, 65536) = -1 EAGAIN (Resource temporarily unavailable)",
-                   "read udp 127.0.0.1:40000->127.0.0.1:40001: i/o timeout", "+++ exited with 1 +++"]
-        XCTAssertEqual(TourEvidence.syscallLines(out).count, 2)
-        XCTAssertEqual(TourEvidence.deadlineLines(out).last, "read udp 127.0.0.1:40000->127.0.0.1:40001: i/o timeout")
+    func testDeadlineFromItsConnectOn() {
+        let calls = [Self.rec("read", [3, 0x1000, 832], 832), Self.rec("connect", [3, 0x2000, 16], 0, addr: Self.sin(40001)),
+                     Self.rec("setsockopt", [3, 1, 20, 0x3000, 16], 0), Self.rec("write", [3, 0x1000, 5], 5),
+                     Self.rec("read", [3, 0x1000, 65536], -11)]
+        let out = ["read udp 127.0.0.1:40000->127.0.0.1:40001: i/o timeout"]
+        let d = TourEvidence.deadline((calls, out))
+        XCTAssertEqual(d.count, 4)
+        XCTAssertEqual(d[0], Evidence([.call(.record(calls[1]))]))
+        XCTAssertEqual(d[2], Evidence([.call(.record(calls[4]))]))
+        XCTAssertEqual(d.last?.rendered, out[0])
     }
 
     func testShellQuoting() {
@@ -98,7 +115,7 @@ final class TourTests: XCTestCase {
         let step = TourStep(section: "dialing", number: 2, title: TourSection.dialing.title, explanation: TourSection.dialing.explanation,
                             commands: [TourCommandRun(display: "sudo kpath funccount 'tcp_*' -- kpath echo client --proto tcp --to 127.0.0.1:40000 --count 1",
                                                       exitStatus: 0, lines: ["FUNC                                    COUNT",
-                                                                             String(repeating: "x", count: 120)])],
+                                                                             Evidence(String(repeating: "x", count: 120))])],
                             evidence: ["TCP connect(2): 40 functions"], claims: [Claim(id: "tcp-connect-transmits", title: Claims.titles[4].1, status: .held,
                                                                                    evidence: String(repeating: "evidence ", count: 30))],
                             cannotShow: "counting calls needs kprobes")
