@@ -9,6 +9,10 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 trace_all = 0;
 /* Bytes of a data buffer copied (strace -s; at most KP_DATA_MAX). */
 const volatile __u32 data_limit = 64;
+/* Record signals delivered (strace's --- SIG ---) and exits whose entry was
+ * not seen (<... resumed>): kpath syscalls sets these, compare does not. */
+const volatile __u32 trace_signals = 0;
+const volatile __u32 trace_resumed = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -16,6 +20,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } traced_syscalls SEC(".maps");
+
+/* [0] != 0: send an entry record for every traced call (KP_SYS_ENTRY). Set
+ * here when a traced process clones, or by user space (-p of a threaded process). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} entry_markers SEC(".maps");
 
 struct pending {
 	__u64 enter_ns;
@@ -112,6 +125,11 @@ struct kp_iovec {
 #define NR_getsockopt 55
 #define NR_accept4 288
 #define NR_exit 60
+#define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_wait4 61
+#define NR_clone3 435
 #define NR_exit_group 231
 /* calls that name a path (copied at entry) */
 #define NR_open 2
@@ -217,6 +235,33 @@ static __always_inline void read_exec_args(struct exec_args *x, __u64 argv, __u6
 		x->envc = count_ptrs(envp, 0);
 }
 
+/* The entry record, when markers are on (trace_resumed: kpath syscalls only). */
+static __always_inline void send_entry(struct pending *pp, __u64 pid_tgid)
+{
+	__u32 zero = 0, *on = bpf_map_lookup_elem(&entry_markers, &zero);
+	struct kp_syscall_event *e;
+
+	if (!trace_resumed || !on || !*on)
+		return;
+	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD, 0);
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return;
+	}
+	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
+	e->enter_ns = pp->enter_ns;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = pp->nr;
+	for (int i = 0; i < 6; i++)
+		e->args[i] = pp->args[i];
+	e->len_in = -1;
+	e->len_out = -1;
+	e->flags = KP_SYS_ENTRY;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("tracepoint/raw_syscalls/sys_enter")
 int syscall_enter(struct tp_sys_enter *ctx)
 {
@@ -294,6 +339,12 @@ int syscall_enter(struct tp_sys_enter *ctx)
 		break;
 	}
 	bpf_map_update_elem(&pending_calls, &tid, pp, BPF_ANY);
+	if (pp->nr == NR_clone || pp->nr == NR_clone3 || pp->nr == NR_fork || pp->nr == NR_vfork) {
+		/* a second thread or process from now on: calls may interleave */
+		__u32 one = 1;
+		bpf_map_update_elem(&entry_markers, &zero, &one, BPF_ANY);
+	}
+	send_entry(pp, pid_tgid);
 	return 0;
 }
 
@@ -394,6 +445,88 @@ static __always_inline void copy_exec_args(struct kp_syscall_event *e, __u32 tid
 	bpf_map_delete_elem(&exec_calls, &tid);
 }
 
+/* An exit without its entry: a call in progress when tracing began (-p);
+ * strace prints `<... NAME resumed>) = RET`. A new child's first return
+ * from fork/clone (0) is not one: strace shows no line for it. */
+static __always_inline int resumed_exit(struct tp_sys_exit *ctx, __u64 pid_tgid)
+{
+	__u32 nr = ctx->id;
+	__s64 ret = ctx->ret;
+	struct kp_syscall_event *e;
+
+	if (!trace_resumed || !kp_is_tracked_syscall(pid_tgid, nr))
+		return 0;
+	if (!trace_all) {
+		__u8 *want = bpf_map_lookup_elem(&traced_syscalls, &nr);
+		if (!want || !*want)
+			return 0;
+	}
+	if (ret == 0 && (nr == NR_clone || nr == NR_clone3 || nr == NR_fork || nr == NR_vfork))
+		return 0;
+	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD, 0);
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return 0;
+	}
+	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
+	e->exit_ns = bpf_ktime_get_ns();
+	e->enter_ns = e->exit_ns;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = nr;
+	e->ret = ret;
+	e->len_in = -1;
+	e->len_out = -1;
+	e->flags = KP_SYS_RESUMED;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* signal_deliver(int sig, struct kernel_siginfo *info, struct k_sigaction *ka):
+ * runs in the thread the signal is delivered to, before its handler. */
+SEC("raw_tp/signal_deliver")
+int signal_deliver(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct kp_syscall_event *e;
+	__u64 act[2] = {};
+	__s32 head[3] = {};
+
+	/* SIGKILL here is the group exit a fatal signal started (without ptrace the
+	 * kernel kills at send time; info is SEND_SIG_NOINFO): +++ killed by +++ says it */
+	if (!trace_signals || ctx->args[0] == 9 || !kp_is_tracked(pid_tgid))
+		return 0;
+	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD + KP_SIGINFO_SIZE, 0);
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return 0;
+	}
+	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
+	e->enter_ns = bpf_ktime_get_ns();
+	e->exit_ns = e->enter_ns;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = -1;
+	e->len_in = -1;
+	e->len_out = -1;
+	e->flags = KP_SYS_SIGNAL;
+	e->args[0] = ctx->args[0];
+	if (ctx->args[1] && bpf_probe_read_kernel(e->data, KP_SIGINFO_SIZE, (void *)ctx->args[1]) == 0) {
+		__builtin_memcpy(head, e->data, sizeof(head));
+		e->data_len = KP_SIGINFO_SIZE;
+		e->args[1] = head[1];
+		e->args[2] = head[2];
+	}
+	if (ctx->args[2] && bpf_probe_read_kernel(act, sizeof(act), (void *)ctx->args[2]) == 0) {
+		e->args[3] = act[0];
+		e->args[4] = act[1];
+	}
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 SEC("tracepoint/raw_syscalls/sys_exit")
 int syscall_exit(struct tp_sys_exit *ctx)
 {
@@ -406,7 +539,7 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	__u32 zero = 0, size;
 
 	if (!p)
-		return 0;
+		return resumed_exit(ctx, pid_tgid);
 	s = bpf_map_lookup_elem(&scratch_space, &zero);
 	if (!s) {
 		bpf_map_delete_elem(&pending_calls, &tid);
@@ -426,6 +559,7 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	e->data_len = 0;
 	e->len_in = p->len_in;
 	e->len_out = -1;
+	e->flags = 0;
 	for (int i = 0; i < 4; i++)
 		e->msg[i] = 0;
 
@@ -486,6 +620,14 @@ int syscall_exit(struct tp_sys_exit *ctx)
 		break;
 	case NR_execve:
 		copy_exec_args(e, tid);
+		break;
+	case NR_wait4:
+		if (ret > 0 && p->args[1])
+			copy_data(e, p->args[1], 4);
+		break;
+	case NR_clone3:
+		/* the parent's struct is still there at exit; the child (ret 0) shares its copy */
+		copy_data(e, p->args[0], min_len(p->args[1], KP_CLONE_ARGS_SIZE));
 		break;
 	case NR_getsockopt:
 		if (ret == 0) {
