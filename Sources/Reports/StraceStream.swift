@@ -48,6 +48,7 @@ public struct StraceStream {
             }
             let at = r.finished ? r.exitNs : r.enterNs
             let waiting = inProgress.filter { $0.key != r.tid && !$0.value.announced && $0.value.entry.enterNs <= at }
+            if !waiting.isEmpty { threads.insert(r.tid) } // two threads at once: prefixed from here on
             for (tid, p) in waiting.sorted(by: { $0.value.entry.enterNs < $1.value.entry.enterNs }) {
                 text += StraceFormat.unfinished(p.entry, currentOptions(tid)) + "\n"
                 inProgress[tid] = (p.entry, true)
