@@ -94,6 +94,13 @@ struct SyscallsCommand: ParsableCommand {
             if pid == nil && passthroughCommand.isEmpty {
                 throw SessionError.badArgument("give -p PID or -- COMMAND (tracing every process system-wide is not useful here)")
             }
+            if follow == 2, let f = outputFile {
+                // -ff opens FILE.TID as threads show up: the directory must take them
+                let dir = f.contains("/") ? String(f[..<f.lastIndex(of: "/")!]) : "."
+                if access(dir.isEmpty ? "/" : dir, W_OK) != 0 {
+                    throw SessionError.badArgument("cannot write -ff -o \"\(f).PID\": \(String(cString: strerror(errno))) (give a file name in a writable directory)")
+                }
+            }
             // Lines go to stderr like strace's, or to -o FILE; --json keeps stdout.
             var sink: Int32 = json ? 1 : 2
             if let f = outputFile, follow < 2 {
