@@ -43,7 +43,7 @@ struct SyscallsCommand: ParsableCommand {
     @Flag(name: .customShort("T"), help: "Show the time spent in each call, <seconds> (strace -T).")
     var durations = false
 
-    @Flag(name: .customShort("f"), help: "With -p, follow the process's new children too (a command's children are always followed).")
+    @Flag(name: .customShort("f"), help: "With -p, follow the process's new children too (a command's children are always followed); -ff with -o FILE: one file per process, FILE.PID.")
     var follow: Int
 
     @Flag(name: .customShort("c"), help: "Count calls, errors and time per syscall; print strace -c's table at the end instead of lines.")
