@@ -4,9 +4,11 @@ import KernelInfo
 import Sessions
 
 // One record as strace prints it: `connect(3, {sa_family=AF_INET, ...}, 16) = 0`.
-// Socket calls are decoded as strace 6 does; other calls print their
-// arguments as numbers (kpath copies no other memory). The pieces are in
-// StraceArguments.swift, the names of constants in StraceNames.swift.
+// Socket, file, process and memory calls are decoded as strace 6 does;
+// calls kpath does not decode print their arguments as numbers. The pieces
+// are in StraceArguments.swift, StraceFlags.swift (clone, mmap, fcntl,
+// wait4), StraceSignals.swift (signal lines), the names of constants in
+// StraceNames.swift; StraceStream.swift splits interleaved calls.
 extension StraceFormat {
     /// The whole line: prefix, call, result.
     public static func line(_ r: SyscallRecord, _ o: Options = Options()) -> String {
