@@ -142,12 +142,12 @@ static __always_inline void send_entry(struct pending *pp, __u64 pid_tgid)
 
 	if (!trace_resumed || !on || !*on)
 		return;
-	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD, 0);
+	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_ENTRY_SIZE, 0);
 	if (!e) {
 		kp_count_lost(KP_LOST_EVENTS);
 		return;
 	}
-	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
+	__builtin_memset(e, 0, KP_SYSCALL_ENTRY_SIZE);
 	e->enter_ns = pp->enter_ns;
 	e->tgid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
@@ -171,6 +171,11 @@ int syscall_enter(struct tp_sys_enter *ctx)
 
 	if (!kp_is_tracked_syscall(pid_tgid, nr))
 		return 0;
+	if (trace_resumed && (nr == NR_clone || nr == NR_clone3 || nr == NR_fork || nr == NR_vfork)) {
+		/* a second thread or process from now on (traced or not by -e): calls may interleave */
+		__u32 one = 1;
+		bpf_map_update_elem(&entry_markers, &zero, &one, BPF_ANY);
+	}
 	if (!trace_all) {
 		__u8 *want = bpf_map_lookup_elem(&traced_syscalls, &nr);
 		if (!want || !*want)
@@ -238,11 +243,6 @@ int syscall_enter(struct tp_sys_enter *ctx)
 		break;
 	}
 	bpf_map_update_elem(&pending_calls, &tid, pp, BPF_ANY);
-	if (pp->nr == NR_clone || pp->nr == NR_clone3 || pp->nr == NR_fork || pp->nr == NR_vfork) {
-		/* a second thread or process from now on: calls may interleave */
-		__u32 one = 1;
-		bpf_map_update_elem(&entry_markers, &zero, &one, BPF_ANY);
-	}
 	send_entry(pp, pid_tgid);
 	return 0;
 }

@@ -39,7 +39,9 @@ public struct SyscallEvent: Sendable, Equatable {
     public init?(bytes: UnsafeRawBufferPointer) {
         // A record is the struct cut after data_len bytes of data (kpath.h).
         let head = MemoryLayout<kp_syscall_event>.size - Int(KP_DATA_MAX)
-        guard bytes.count >= head, bytes.baseAddress != nil else { return nil }
+        // entry records (KP_SYS_ENTRY) stop before msg: the rest reads as zeros
+        let entrySize = MemoryLayout<kp_syscall_event>.offset(of: \kp_syscall_event.msg) ?? head
+        guard bytes.count >= entrySize, bytes.baseAddress != nil else { return nil }
         var e = kp_syscall_event()
         withUnsafeMutableBytes(of: &e) { dst in
             dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(min(bytes.count, dst.count))))
@@ -56,7 +58,7 @@ public struct SyscallEvent: Sendable, Equatable {
             return String(decoding: b.prefix { $0 != 0 }, as: UTF8.self)
         }
         let addrLen = min(Int(e.addr_len), Int(KP_ADDR_MAX))
-        let dataLen = min(Int(e.data_len), Int(KP_DATA_MAX), bytes.count - head)
+        let dataLen = min(Int(e.data_len), Int(KP_DATA_MAX), max(0, bytes.count - head))
         addr = withUnsafeBytes(of: e.addr) { Array($0.prefix(addrLen)) }
         data = withUnsafeBytes(of: e.data) { Array($0.prefix(dataLen)) }
         lenIn = e.len_in >= 0 ? e.len_in : nil

@@ -131,6 +131,8 @@ struct kp_syscall_event {
  * process has more than one thread or child (entry_markers): strace's
  * `NAME(... <unfinished ...>` when another thread's line comes in between */
 #define KP_SYS_ENTRY 4
+/* an entry record is the struct cut before msg (the fields it sets) */
+#define KP_SYSCALL_ENTRY_SIZE __builtin_offsetof(struct kp_syscall_event, msg)
 /* wait4: data holds the status int (at exit); clone3: struct clone_args
  * (its first KP_CLONE_ARGS_SIZE bytes, read at exit from the parent) */
 #define KP_CLONE_ARGS_SIZE 88
