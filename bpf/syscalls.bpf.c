@@ -10,8 +10,21 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 trace_all = 0;
 /* Bytes of a data buffer copied (strace -s; at most KP_DATA_MAX). */
 const volatile __u32 data_limit = 64;
+/* Record signals delivered (strace's --- SIG ---) and exits whose entry was
+ * not seen (<... resumed>): kpath syscalls sets these, compare does not. */
+const volatile __u32 trace_signals = 0;
+const volatile __u32 trace_resumed = 0;
 
 KP_SYSCALL_SET(traced_syscalls);
+
+/* [0] != 0: send an entry record for every traced call (KP_SYS_ENTRY). Set
+ * here when a traced process clones, or by user space (-p of a threaded process). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} entry_markers SEC(".maps");
 
 struct pending {
 	__u64 enter_ns;
@@ -69,103 +82,7 @@ struct {
 
 KP_RING_BUFFER(syscall_events, 1 << 23);
 
-/* struct user_msghdr and struct iovec (x86_64 user ABI) */
-struct kp_msghdr {
-	__u64 msg_name;
-	__s32 msg_namelen;
-	__u32 pad;
-	__u64 msg_iov;
-	__u64 msg_iovlen;
-	__u64 msg_control;
-	__u64 msg_controllen;
-	__u32 msg_flags;
-};
-
-struct kp_iovec {
-	__u64 iov_base;
-	__u64 iov_len;
-};
-
-/* x86_64 numbers of the calls whose memory arguments we copy */
-#define NR_read 0
-#define NR_write 1
-#define NR_readv 19
-#define NR_writev 20
-#define NR_connect 42
-#define NR_accept 43
-#define NR_sendto 44
-#define NR_recvfrom 45
-#define NR_sendmsg 46
-#define NR_recvmsg 47
-#define NR_bind 49
-#define NR_getsockname 51
-#define NR_getpeername 52
-#define NR_socketpair 53
-#define NR_setsockopt 54
-#define NR_getsockopt 55
-#define NR_accept4 288
-#define NR_exit 60
-#define NR_exit_group 231
-/* calls that name a path (copied at entry) */
-#define NR_open 2
-#define NR_stat 4
-#define NR_lstat 6
-#define NR_access 21
-#define NR_execve 59
-#define NR_readlink 89
-#define NR_openat 257
-#define NR_newfstatat 262
-#define NR_readlinkat 267
-#define NR_faccessat 269
-#define NR_statx 332
-#define NR_faccessat2 439
-#define NR_setxattr 188
-#define NR_lsetxattr 189
-#define NR_getxattr 191
-#define NR_lgetxattr 192
-#define NR_listxattr 194
-#define NR_llistxattr 195
-#define NR_removexattr 197
-#define NR_lremovexattr 198
-
-/* Which argument holds a path, or -1. */
-static __always_inline int path_arg(__s64 nr)
-{
-	switch (nr) {
-	case NR_open:
-	case NR_stat:
-	case NR_lstat:
-	case NR_access:
-	case NR_execve:
-	case NR_readlink:
-	case NR_setxattr:
-	case NR_lsetxattr:
-	case NR_getxattr:
-	case NR_lgetxattr:
-	case NR_listxattr:
-	case NR_llistxattr:
-	case NR_removexattr:
-	case NR_lremovexattr:
-		return 0;
-	case NR_openat:
-	case NR_newfstatat:
-	case NR_readlinkat:
-	case NR_faccessat:
-	case NR_statx:
-	case NR_faccessat2:
-		return 1;
-	}
-	return -1;
-}
-
-static __always_inline __s32 read_len(__u64 ulenp)
-{
-	__s32 len = -1;
-
-	if (!ulenp || bpf_probe_read_user(&len, sizeof(len), (void *)ulenp))
-		return -1;
-	return len;
-}
+#include "syscall_copy.bpf.h"
 
 /* How many pointers before the NULL of a user array (argv, envp). */
 static __always_inline __u32 count_ptrs(__u64 uarr, __u32 from)
@@ -210,6 +127,33 @@ static __always_inline void read_exec_args(struct exec_args *x, __u64 argv, __u6
 		x->envc = count_ptrs(envp, 0);
 }
 
+/* The entry record, when markers are on (trace_resumed: kpath syscalls only). */
+static __always_inline void send_entry(struct pending *pp, __u64 pid_tgid)
+{
+	__u32 zero = 0, *on = bpf_map_lookup_elem(&entry_markers, &zero);
+	struct kp_syscall_event *e;
+
+	if (!trace_resumed || !on || !*on)
+		return;
+	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_ENTRY_SIZE, 0);
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return;
+	}
+	__builtin_memset(e, 0, KP_SYSCALL_ENTRY_SIZE);
+	e->enter_ns = pp->enter_ns;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = pp->nr;
+	for (int i = 0; i < 6; i++)
+		e->args[i] = pp->args[i];
+	e->len_in = -1;
+	e->len_out = -1;
+	e->flags = KP_SYS_ENTRY;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("tracepoint/raw_syscalls/sys_enter")
 int syscall_enter(struct tp_sys_enter *ctx)
 {
@@ -220,6 +164,11 @@ int syscall_enter(struct tp_sys_enter *ctx)
 
 	if (!kp_is_tracked_syscall(pid_tgid, nr))
 		return 0;
+	if (trace_resumed && (nr == NR_clone || nr == NR_clone3 || nr == NR_fork || nr == NR_vfork)) {
+		/* a second thread or process from now on (traced or not by -e): calls may interleave */
+		__u32 one = 1;
+		bpf_map_update_elem(&entry_markers, &zero, &one, BPF_ANY);
+	}
 	if (!trace_all) {
 		__u8 *want = bpf_map_lookup_elem(&traced_syscalls, &nr);
 		if (!want || !*want)
@@ -287,81 +236,8 @@ int syscall_enter(struct tp_sys_enter *ctx)
 		break;
 	}
 	bpf_map_update_elem(&pending_calls, &tid, pp, BPF_ANY);
+	send_entry(pp, pid_tgid);
 	return 0;
-}
-
-static __always_inline void copy_addr(struct kp_syscall_event *e, __u64 uaddr, __s64 len)
-{
-	if (!uaddr || len <= 0)
-		return;
-	if (len > KP_ADDR_MAX)
-		len = KP_ADDR_MAX;
-	if (bpf_probe_read_user(e->addr, len & 0xff, (void *)uaddr) == 0)
-		e->addr_len = len;
-}
-
-static __always_inline void copy_data(struct kp_syscall_event *e, __u64 ubuf, __s64 len)
-{
-	__u32 n;
-
-	if (!ubuf || len <= 0)
-		return;
-	if (len > data_limit)
-		len = data_limit;
-	n = len;
-	if (n > KP_DATA_MAX)
-		n = KP_DATA_MAX;
-	kp_opaque(n);
-	n &= KP_SIZE_MASK;
-	if (n == 0)
-		return;
-	if (bpf_probe_read_user(e->data, n, (void *)ubuf) == 0)
-		e->data_len = n;
-}
-
-static __always_inline __s64 min_len(__s64 a, __s64 b)
-{
-	return a < b ? a : b;
-}
-
-/* The address a call filled in: *lenp is its length now; at most what fit. */
-static __always_inline void copy_addr_out(struct kp_syscall_event *e, __u64 uaddr, __u64 ulenp, __s32 len_in)
-{
-	__s32 out = read_len(ulenp);
-
-	e->len_out = out;
-	if (out < 0)
-		return;
-	copy_addr(e, uaddr, len_in >= 0 ? min_len(out, len_in) : out);
-}
-
-/* The first iovec of an array: its length, and up to `limit` bytes of data. */
-static __always_inline void copy_iov0(struct kp_syscall_event *e, __u64 uiov, __u64 count, __s64 limit)
-{
-	struct kp_iovec v = {};
-
-	if (!uiov || count == 0 || bpf_probe_read_user(&v, sizeof(v), (void *)uiov))
-		return;
-	e->msg[3] = v.iov_len;
-	copy_data(e, v.iov_base, min_len((__s64)v.iov_len, limit));
-}
-
-static __always_inline void copy_msghdr(struct kp_syscall_event *e, __u64 umsg, __s64 ret, int received)
-{
-	struct kp_msghdr m = {};
-
-	if (!umsg || bpf_probe_read_user(&m, sizeof(m), (void *)umsg))
-		return;
-	e->len_out = m.msg_namelen;
-	e->msg[0] = m.msg_iovlen;
-	e->msg[1] = m.msg_controllen;
-	e->msg[2] = m.msg_flags;
-	if (!received || ret >= 0)
-		copy_addr(e, m.msg_name, m.msg_namelen);
-	if (!received)
-		copy_iov0(e, m.msg_iov, m.msg_iovlen, KP_DATA_MAX);
-	else if (ret > 0)
-		copy_iov0(e, m.msg_iov, m.msg_iovlen, ret);
 }
 
 /* execve: after the path (data_len bytes, then a NUL) the argv strings read at entry. */
@@ -387,6 +263,88 @@ static __always_inline void copy_exec_args(struct kp_syscall_event *e, __u32 tid
 	bpf_map_delete_elem(&exec_calls, &tid);
 }
 
+/* An exit without its entry: a call in progress when tracing began (-p);
+ * strace prints `<... NAME resumed>) = RET`. A new child's first return
+ * from fork/clone (0) is not one: strace shows no line for it. */
+static __always_inline int resumed_exit(struct tp_sys_exit *ctx, __u64 pid_tgid)
+{
+	__u32 nr = ctx->id;
+	__s64 ret = ctx->ret;
+	struct kp_syscall_event *e;
+
+	if (!trace_resumed || !kp_is_tracked_syscall(pid_tgid, nr))
+		return 0;
+	if (!trace_all) {
+		__u8 *want = bpf_map_lookup_elem(&traced_syscalls, &nr);
+		if (!want || !*want)
+			return 0;
+	}
+	if (ret == 0 && (nr == NR_clone || nr == NR_clone3 || nr == NR_fork || nr == NR_vfork))
+		return 0;
+	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD, 0);
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return 0;
+	}
+	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
+	e->exit_ns = bpf_ktime_get_ns();
+	e->enter_ns = e->exit_ns;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = nr;
+	e->ret = ret;
+	e->len_in = -1;
+	e->len_out = -1;
+	e->flags = KP_SYS_RESUMED;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* signal_deliver(int sig, struct kernel_siginfo *info, struct k_sigaction *ka):
+ * runs in the thread the signal is delivered to, before its handler. */
+SEC("raw_tp/signal_deliver")
+int signal_deliver(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct kp_syscall_event *e;
+	__u64 act[2] = {};
+	__s32 head[3] = {};
+
+	/* SIGKILL here is the group exit a fatal signal started (without ptrace the
+	 * kernel kills at send time; info is SEND_SIG_NOINFO): +++ killed by +++ says it */
+	if (!trace_signals || ctx->args[0] == 9 || !kp_is_tracked(pid_tgid))
+		return 0;
+	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD + KP_SIGINFO_SIZE, 0);
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return 0;
+	}
+	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
+	e->enter_ns = bpf_ktime_get_ns();
+	e->exit_ns = e->enter_ns;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = -1;
+	e->len_in = -1;
+	e->len_out = -1;
+	e->flags = KP_SYS_SIGNAL;
+	e->args[0] = ctx->args[0];
+	if (ctx->args[1] && bpf_probe_read_kernel(e->data, KP_SIGINFO_SIZE, (void *)ctx->args[1]) == 0) {
+		__builtin_memcpy(head, e->data, sizeof(head));
+		e->data_len = KP_SIGINFO_SIZE;
+		e->args[1] = head[1];
+		e->args[2] = head[2];
+	}
+	if (ctx->args[2] && bpf_probe_read_kernel(act, sizeof(act), (void *)ctx->args[2]) == 0) {
+		e->args[3] = act[0];
+		e->args[4] = act[1];
+	}
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 SEC("tracepoint/raw_syscalls/sys_exit")
 int syscall_exit(struct tp_sys_exit *ctx)
 {
@@ -399,7 +357,7 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	__u32 zero = 0, size;
 
 	if (!p)
-		return 0;
+		return resumed_exit(ctx, pid_tgid);
 	s = bpf_map_lookup_elem(&scratch_space, &zero);
 	if (!s) {
 		bpf_map_delete_elem(&pending_calls, &tid);
@@ -419,6 +377,7 @@ int syscall_exit(struct tp_sys_exit *ctx)
 	e->data_len = 0;
 	e->len_in = p->len_in;
 	e->len_out = -1;
+	e->flags = 0;
 	for (int i = 0; i < 4; i++)
 		e->msg[i] = 0;
 
@@ -479,6 +438,14 @@ int syscall_exit(struct tp_sys_exit *ctx)
 		break;
 	case NR_execve:
 		copy_exec_args(e, tid);
+		break;
+	case NR_wait4:
+		if (ret > 0 && p->args[1])
+			copy_data(e, p->args[1], 4);
+		break;
+	case NR_clone3:
+		/* the parent's struct is still there at exit; the child (ret 0) shares its copy */
+		copy_data(e, p->args[0], min_len(p->args[1], KP_CLONE_ARGS_SIZE));
 		break;
 	case NR_getsockopt:
 		if (ret == 0) {

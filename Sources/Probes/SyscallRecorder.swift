@@ -24,6 +24,8 @@ public struct SyscallEvent: Sendable, Equatable {
     public var lenOut: Int32?
     /// sendmsg/recvmsg: msg_iovlen, msg_controllen, msg_flags, iov[0].iov_len; readv/writev: [3] = iov[0].iov_len.
     public var msg: [UInt64]
+    /// KP_SYS_RESUMED (an exit whose entry was not seen), KP_SYS_SIGNAL (a signal delivered).
+    public var flags: UInt32 = 0
 
     public init(enterNs: UInt64, exitNs: UInt64, tgid: Int32, tid: Int32, nr: Int, ret: Int64, args: [UInt64],
                 comm: String, addr: [UInt8] = [], data: [UInt8] = [], lenIn: Int32? = nil, lenOut: Int32? = nil,
@@ -37,7 +39,9 @@ public struct SyscallEvent: Sendable, Equatable {
     public init?(bytes: UnsafeRawBufferPointer) {
         // A record is the struct cut after data_len bytes of data (kpath.h).
         let head = MemoryLayout<kp_syscall_event>.size - Int(KP_DATA_MAX)
-        guard bytes.count >= head, bytes.baseAddress != nil else { return nil }
+        // entry records (KP_SYS_ENTRY) stop before msg: the rest reads as zeros
+        let entrySize = MemoryLayout<kp_syscall_event>.offset(of: \kp_syscall_event.msg) ?? head
+        guard bytes.count >= entrySize, bytes.baseAddress != nil else { return nil }
         var e = kp_syscall_event()
         withUnsafeMutableBytes(of: &e) { dst in
             dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(min(bytes.count, dst.count))))
@@ -54,12 +58,13 @@ public struct SyscallEvent: Sendable, Equatable {
             return String(decoding: b.prefix { $0 != 0 }, as: UTF8.self)
         }
         let addrLen = min(Int(e.addr_len), Int(KP_ADDR_MAX))
-        let dataLen = min(Int(e.data_len), Int(KP_DATA_MAX), bytes.count - head)
+        let dataLen = min(Int(e.data_len), Int(KP_DATA_MAX), max(0, bytes.count - head))
         addr = withUnsafeBytes(of: e.addr) { Array($0.prefix(addrLen)) }
         data = withUnsafeBytes(of: e.data) { Array($0.prefix(dataLen)) }
         lenIn = e.len_in >= 0 ? e.len_in : nil
         lenOut = e.len_out >= 0 ? e.len_out : nil
         msg = withUnsafeBytes(of: e.msg) { Array($0.bindMemory(to: UInt64.self)) }
+        flags = e.flags
     }
 }
 
@@ -74,15 +79,21 @@ public final class SyscallRecorder {
     private var ring: BPFRingBuffer?
     private var pending: [SyscallEvent] = []
     private var malformed = 0
+    private let signals: Bool
 
     /// Loads the object against `tracker`'s maps. `syscalls` are x86_64
     /// numbers to trace; nil traces every syscall (trace_all). `dataLimit`:
     /// bytes of each buffer copied (strace -s), at most KP_DATA_MAX.
-    public init(tracker: Tracker, syscalls: Set<Int>?, dataLimit: Int = 64) throws {
+    /// `strace`: also record signals delivered (signal:signal_deliver) and
+    /// exits whose entry was not seen (calls in progress at -p attach).
+    public init(tracker: Tracker, syscalls: Set<Int>?, dataLimit: Int = 64, strace: Bool = false) throws {
+        signals = strace
         object = try BPFObject(name: "syscalls", bytes: BPFObjects.bytes(.syscalls))
         try tracker.share(into: object)
         try object.setRodata("trace_all", UInt32(syscalls == nil ? 1 : 0))
         try object.setRodata("data_limit", UInt32(max(1, min(dataLimit, Int(KP_DATA_MAX)))))
+        try object.setRodata("trace_signals", UInt32(strace ? 1 : 0))
+        try object.setRodata("trace_resumed", UInt32(strace ? 1 : 0))
         let ringMap = try object.map("syscall_events")
         try ringMap.setMaxEntries(RingBufferSize.bytes(default: ringMap.maxEntries))
         try object.load()
@@ -102,6 +113,12 @@ public final class SyscallRecorder {
         guard links.isEmpty else { return }
         links.append(try object.program("syscall_enter").attach())
         links.append(try object.program("syscall_exit").attach())
+        if signals { links.append(try object.program("signal_deliver").attach()) }
+    }
+
+    /// Entry records (KP_SYS_ENTRY) from now on, for every traced call.
+    public func sendEntries() {
+        try? object.map("entry_markers").update(key: UInt32(0), value: UInt32(1))
     }
 
     /// Waits up to `timeoutMs` for records and returns those that arrived (in

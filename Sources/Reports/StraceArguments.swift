@@ -5,6 +5,8 @@ import Sessions
 
 // The arguments of a strace line: buffers, paths, sockaddrs, msghdrs, option values.
 extension StraceFormat {
+    /// strace -x (1) / -xx (2) for the line being printed (Options.hexStrings, set by line()).
+    @TaskLocal static var hexStrings = 0
 
     static func number(_ v: UInt64) -> String {
         let s = Int64(bitPattern: v)
@@ -112,6 +114,10 @@ extension StraceFormat {
     /// Escapes as strace's string_quote: \" \\ \f \n \r \t \v, printable
     /// ASCII as is, the rest in octal (three digits when a digit follows).
     public static func escape(_ b: [UInt8]) -> String {
+        // -xx: every byte in hex; -x: all in hex once one byte would need octal
+        if hexStrings >= 2 || (hexStrings == 1 && b.contains { !(0x20...0x7e).contains($0) && !(0x09...0x0d).contains($0) }) {
+            return b.map { "\\x" + ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        }
         var out = ""
         out.reserveCapacity(b.count)
         for (i, c) in b.enumerated() {

@@ -4,18 +4,38 @@ import KernelInfo
 import Sessions
 
 // One record as strace prints it: `connect(3, {sa_family=AF_INET, ...}, 16) = 0`.
-// Socket calls are decoded as strace 6 does; other calls print their
-// arguments as numbers (kpath copies no other memory). The pieces are in
-// StraceArguments.swift, the names of constants in StraceNames.swift.
+// Socket, file, process and memory calls are decoded as strace 6 does;
+// calls kpath does not decode print their arguments as numbers. The pieces
+// are in StraceArguments.swift, StraceFlags.swift (clone, mmap, fcntl,
+// wait4), StraceSignals.swift (signal lines), the names of constants in
+// StraceNames.swift; StraceStream.swift splits interleaved calls.
 extension StraceFormat {
     /// The whole line: prefix, call, result.
     public static func line(_ r: SyscallRecord, _ o: Options = Options()) -> String {
+        $hexStrings.withValue(o.hexStrings) { prefix(r, o) + body(r, o) }
+    }
+
+    /// `[pid N] ` and the time, as asked.
+    static func prefix(_ r: SyscallRecord, _ o: Options) -> String {
         var s = ""
         if o.pidPrefix { s += "[pid " + lpad5(r.tid) + "] " }
         if o.timestamp { s += clock(r.time) + " " }
-        s += call(r, stringLimit: o.stringLimit)
-        if o.align && s.count < 40 {
-            s += String(repeating: " ", count: 40 - s.count) + "= "
+        return s
+    }
+
+    /// The call and its result; a signal's `--- SIG {...} ---`; a call whose
+    /// entry was not seen (in progress at -p attach) `<... NAME resumed>) = RET`.
+    static func body(_ r: SyscallRecord, _ o: Options) -> String {
+        if r.isSignal { return signalLine(r) }
+        let head = r.resumed ? "<... \(r.name) resumed>)" : call(r, stringLimit: o.stringLimit)
+        return finish(head, r, o, column: prefix(r, o).count)
+    }
+
+    /// `head = result`, padded so that `=` starts at column 40, and ` <T>` under -T.
+    static func finish(_ head: String, _ r: SyscallRecord, _ o: Options, column: Int) -> String {
+        var s = head
+        if o.align && s.count + column < 40 {
+            s += String(repeating: " ", count: 40 - s.count - column) + "= "
         } else {
             s += " = "
         }
@@ -46,6 +66,7 @@ extension StraceFormat {
             return "-1 \(errnoName(e)) (\(String(cString: strerror(e))))"
         }
         if r.name == "mmap" || r.name == "brk" || r.name == "mremap" { return hex(UInt64(bitPattern: r.ret)) }
+        if let f = fcntlResult(r) { return f }
         if FDNames.fdReturning.contains(r.name), let n = r.fdNames?[Int32(truncatingIfNeeded: r.ret)] {
             return String(r.ret) + "<" + escape(Array(n.utf8)) + ">"
         }
@@ -131,6 +152,14 @@ extension StraceFormat {
             return [path(r, r.arg(0)), pointer(r.arg(1)), String(r.arg(2))]
         case "readlinkat":
             return [dirfd(r, r.int(0)), path(r, r.arg(1)), pointer(r.arg(2)), String(r.arg(3))]
+        case "clone": return clone(r)
+        case "clone3": return clone3(r)
+        case "mmap": return mmap(r)
+        case "mprotect": return [pointer(r.arg(0)), String(r.arg(1)), prot(r.arg(2))]
+        case "munmap": return [pointer(r.arg(0)), String(r.arg(1))]
+        case "fcntl": return fcntl(r)
+        case "wait4": return wait4(r)
+        case "kill", "tkill", "tgkill": return kill(r)
         case "close", "fsync", "dup":
             return [fd]
         case "exit", "exit_group":

@@ -13,9 +13,12 @@ public enum Strace {
         public var stringLimit = 32
         /// Pad short calls so ` = ` starts at column 40, as strace does.
         public var align = true
-        public init(pidPrefix: Bool = false, timestamp: Bool = false, duration: Bool = false, stringLimit: Int = 32, align: Bool = true) {
+        /// strace -x (1: strings with non-printable bytes in hex) and -xx (2: all strings in hex).
+        public var hexStrings = 0
+        public init(pidPrefix: Bool = false, timestamp: Bool = false, duration: Bool = false, stringLimit: Int = 32, align: Bool = true,
+                    hexStrings: Int = 0) {
             self.pidPrefix = pidPrefix; self.timestamp = timestamp; self.duration = duration
-            self.stringLimit = stringLimit; self.align = align
+            self.stringLimit = stringLimit; self.align = align; self.hexStrings = hexStrings
         }
     }
 }

@@ -39,14 +39,14 @@ public final class SyscallCollector {
     /// released; their records start at their execve.
     /// `dataLimit`: bytes of each buffer recorded (strace -s).
     public init(tracker: Tracker, filter: SyscallFilter, heldCommands: [Int32] = [], accumulate: Bool = true,
-                dataLimit: Int = 64) throws {
+                dataLimit: Int = 64, strace: Bool = false) throws {
         self.filter = filter
         self.tracker = tracker
         self.accumulate = accumulate
         gated = Set(heldCommands)
         showExecve = filter.selects("execve")
         recorder = try SyscallRecorder(tracker: tracker, syscalls: filter.numbers(extra: heldCommands.isEmpty ? [] : ["execve"]),
-                                    dataLimit: dataLimit)
+                                    dataLimit: dataLimit, strace: strace)
         wallOffsetNs = Self.wallClockOffsetNs()
         lostAtStart = tracker.lost().dropFirst(Int(KP_LOST_EVENTS.rawValue)).first ?? 0
         try recorder.attach()
@@ -98,6 +98,11 @@ public final class SyscallCollector {
                 }
                 continue
             }
+            if r.isEntry {
+                // an entry: shown (as <unfinished ...>) only for a call that will be
+                if entrySelected(r) { out.append(r) }
+                continue
+            }
             if r.name == "execve" && r.ret == 0 { socketFDs[r.pid] = nil }
             if keep(r) {
                 var shown = r
@@ -105,12 +110,13 @@ public final class SyscallCollector {
                 out.append(shown)
             }
         }
-        if accumulate { collected.append(contentsOf: out) }
+        if accumulate { collected.append(contentsOf: out.filter { !$0.isEntry }) }
         return out
     }
 
     /// Whether to show a record; keeps the socket fd table current.
     private func keep(_ r: SyscallRecord) -> Bool {
+        if r.signal != nil { return true } // like strace's default -e signal=all
         guard filter.socketIO else { return filter.selects(r.name) }
         var show = filter.selects(r.name)
         switch r.name {
@@ -132,6 +138,18 @@ public final class SyscallCollector {
         return show
     }
 
+    /// keep() without its bookkeeping: whether the call entered will be shown.
+    private func entrySelected(_ r: SyscallRecord) -> Bool {
+        if filter.selects(r.name) { return true }
+        guard filter.socketIO, ["close", "read", "write", "readv", "writev"].contains(r.name) else { return false }
+        return isSocket(pid: r.pid, fd: r.int(0))
+    }
+
+    /// Entry records from now on (`<unfinished ...>`), for -p of a process that
+    /// already has several threads; the BPF program turns them on itself when
+    /// a traced process clones.
+    public func sendEntries() { recorder.sendEntries() }
+
     private func isSocket(pid: Int32, fd: Int32) -> Bool {
         if let known = socketFDs[pid]?[fd] { return known }
         if trusted.contains(pid) { return false }
@@ -144,6 +162,7 @@ public final class SyscallCollector {
     }
 
     private func argCount(_ nr: Int) -> Int? {
+        if nr < 0 { return nil }
         if let known = arity[nr] { return known }
         let n = Self.tracefsArgCount(SyscallTable.name(nr))
         arity[nr] = n

@@ -35,6 +35,15 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
     public var msg: [UInt64]?
     /// strace -y: what the fds this call names or returns were (FDNames).
     public var fdNames: [Int32: String]?
+    /// An exit whose entry was not seen (a call in progress at -p attach):
+    /// the arguments are unknown; strace prints `<... NAME resumed>) = RET`.
+    public var resumed = false
+    /// Not a syscall but a signal delivered (name "signal"): args = signo,
+    /// si_errno, si_code, sa_handler, sa_flags; data = the kernel_siginfo's first bytes.
+    public var isSignal = false
+    /// Not a finished call but its entry (args only), sent once several
+    /// threads are traced: strace's `<unfinished ...>` (StraceStream).
+    public var isEntry = false
 
     /// A record from values (tests, replays): `exitNs` 0 marks a call that never returned.
     public init(pid: Int32, tid: Int32? = nil, comm: String = "", name: String, args: [UInt64], ret: Int64,
@@ -67,7 +76,17 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
                   addr: e.addr, data: e.data, lenIn: e.lenIn, lenOut: e.lenOut,
                   msg: Self.messageCalls.contains(name) ? e.msg : nil)
         nr = e.nr
+        resumed = e.flags & UInt32(KP_SYS_RESUMED) != 0
+        isEntry = e.flags & UInt32(KP_SYS_ENTRY) != 0
+        if e.flags & UInt32(KP_SYS_SIGNAL) != 0 {
+            isSignal = true
+            self.name = "signal"
+            self.args = Array(e.args.prefix(5))
+        }
     }
+
+    /// The signal number, for a signal record.
+    public var signal: Int32? { isSignal ? int(0) : nil }
 
     /// The call never returned (exit, exit_group): printed `= ?`.
     public var finished: Bool { exitNs != 0 }
@@ -100,7 +119,7 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case pid, tid, comm, nr, name, args, ret, enterNs, exitNs, time, addr, address, data, lenIn, lenOut, msg, fdNames
+        case pid, tid, comm, nr, name, args, ret, enterNs, exitNs, time, addr, address, data, lenIn, lenOut, msg, fdNames, resumed, isSignal = "signal"
     }
 
     public init(from decoder: Decoder) throws {
@@ -122,6 +141,8 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
         lenOut = try c.decodeIfPresent(Int32.self, forKey: .lenOut)
         msg = try c.decodeIfPresent([UInt64].self, forKey: .msg)
         fdNames = try c.decodeIfPresent([Int32: String].self, forKey: .fdNames)
+        resumed = try c.decodeIfPresent(Bool.self, forKey: .resumed) ?? false
+        isSignal = try c.decodeIfPresent(Bool.self, forKey: .isSignal) ?? false
     }
 
     /// addr and data as hex strings (compact JSON); the rest as is.
@@ -144,6 +165,8 @@ public struct SyscallRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(lenOut, forKey: .lenOut)
         try c.encodeIfPresent(msg, forKey: .msg)
         try c.encodeIfPresent(fdNames, forKey: .fdNames)
+        if resumed { try c.encode(true, forKey: .resumed) }
+        if isSignal { try c.encode(true, forKey: .isSignal) }
     }
 }
 

@@ -15,6 +15,7 @@ public struct SyscallSummary: Codable, Sendable, Equatable {
     public init() {}
 
     public mutating func add(_ r: SyscallRecord) {
+        if r.isSignal || r.isEntry { return } // strace -c counts finished syscalls only
         var row = rows[r.name] ?? Row(name: r.name)
         row.calls += 1
         if r.failed { row.errors += 1 }

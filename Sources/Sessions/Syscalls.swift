@@ -51,7 +51,7 @@ public final class SyscallsSession {
         try tracker.follow(commandPID: held?.pid, pid: o.pid, followPIDForks: o.followForks)
         collector = try SyscallCollector(tracker: tracker, filter: o.filter,
                                          heldCommands: held.map { [$0.pid] } ?? [], accumulate: o.accumulate,
-                                         dataLimit: max(64, o.stringLimit))
+                                         dataLimit: max(64, o.stringLimit), strace: true)
     }
 
     /// Lets the held command run.

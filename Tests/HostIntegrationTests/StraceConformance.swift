@@ -10,8 +10,27 @@ struct TracedCall: Equatable {
     var result: String
     var text: String { "\(name)(\(args.joined(separator: ", "))) = \(result)" }
 
+    /// A signal line, `--- SIGCHLD {si_signo=...} ---`, as a call named `--- SIGCHLD`.
+    static func signal(_ line: String) -> TracedCall? {
+        guard line.hasPrefix("--- SIG"), line.hasSuffix(" ---") else { return nil }
+        let body = line.dropFirst(4).dropLast(4)
+        let parts = body.split(separator: " ", maxSplits: 1)
+        return TracedCall(name: "--- " + parts[0], args: parts.count > 1 ? [String(parts[1])] : [], result: "")
+    }
+
+    init(name: String, args: [String], result: String) {
+        self.name = name
+        self.args = args
+        self.result = result
+    }
+
     /// `name(args) = result`, nil for lines that are not a finished call.
     init?(_ line: String) {
+        if line.hasPrefix("--- SIG") {
+            guard let s = TracedCall.signal(line) else { return nil }
+            self = s
+            return
+        }
         guard let open = line.firstIndex(of: "("), !line.hasPrefix("---"), !line.hasPrefix("+++") else { return nil }
         name = String(line[..<open])
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !name.isEmpty else { return nil }
@@ -58,8 +77,17 @@ enum StraceConformance {
     /// Calls whose presence or count depends on timing, not on the program:
     /// lock waits, signal returns, and calls a signal interrupted.
     static func timingDependent(_ c: TracedCall) -> Bool {
-        ["futex", "rt_sigreturn", "restart_syscall", "sched_yield"].contains(c.name)
+        isSignal(c) || ["futex", "rt_sigreturn", "restart_syscall", "sched_yield"].contains(c.name)
             || c.result.contains("ERESTART") || c.result.contains("EINTR")
+    }
+
+    /// Signals arrive on the return of whichever call their thread is in:
+    /// compared per thread as a set (signals(_:)), not in the call order.
+    static func isSignal(_ c: TracedCall) -> Bool { c.name.hasPrefix("--- ") }
+
+    /// A thread's signal lines, normalized and sorted.
+    static func signals(_ calls: [TracedCall]) -> [String] {
+        calls.filter(isSignal).map { normalize($0.name + " " + $0.args.joined()) }.sorted()
     }
 
     /// A call its thread was still in when it ended (a helper thread blocked in
@@ -107,6 +135,9 @@ enum StraceConformance {
         t = t.replacingOccurrences(of: #"htons\((3[2-9][0-9]{3}|[4-6][0-9]{4})\)"#, with: "htons(EPHEMERAL)", options: .regularExpression)
         t = t.replacingOccurrences(of: #"socket:\[[0-9]+\]"#, with: "socket:[INODE]", options: .regularExpression)
         t = t.replacingOccurrences(of: #"nl_pid=[1-9][0-9]*"#, with: "nl_pid=PID", options: .regularExpression)
+        // process ids: a child's, a thread's, the caller's own (kill)
+        t = t.replacingOccurrences(of: #"(si_pid=|parent_tid=\[)[1-9][0-9]*"#, with: "$1PID", options: .regularExpression)
+        t = t.replacingOccurrences(of: #"si_[us]time=[0-9]+"#, with: "si_time=T", options: .regularExpression)
         return t
     }
 
@@ -119,6 +150,18 @@ enum StraceConformance {
     /// Differences that stay (docs/syscalls.md): strace 6.1 names the x86_64
     /// value 20 SO_RCVTIMEO_OLD and prints its bytes; kpath says SO_RCVTIMEO
     /// and decodes the timeval, as newer strace does.
+    /// Calls whose result or first argument is a process id: run-dependent.
+    static let pidCalls: Set<String> = ["clone", "clone3", "fork", "vfork", "wait4", "kill", "tgkill", "tkill", "getpid", "gettid", "getppid"]
+
+    static func normalizePIDs(_ c: TracedCall) -> TracedCall {
+        guard pidCalls.contains(c.name) else { return c }
+        var c = c
+        if let n = Int(c.result), n > 0 { c.result = "PID" }
+        if ["wait4", "kill", "tgkill", "tkill"].contains(c.name), let first = c.args.first, let n = Int(first), n > 0 { c.args[0] = "PID" }
+        if c.name == "tgkill", c.args.count > 1 { c.args[1] = "TID" }
+        return c
+    }
+
     static func known(strace a: TracedCall, kpath b: TracedCall) -> Bool {
         a.name == "setsockopt" && a.args.count == 5 && a.args[2] == "SO_RCVTIMEO_OLD" && b.args[2] == "SO_RCVTIMEO"
     }

@@ -24,11 +24,14 @@ final class StraceConformanceHostTests: XCTestCase {
     }
 
     struct Outcome {
-        var processes = 0, calls = 0, argsCompared = 0, undecoded = 0, left = 0, known = 0
+        var processes = 0, calls = 0, argsCompared = 0, undecoded = 0, left = 0, known = 0, signals = 0
         var differences: [String] = []
     }
 
-    static let compared: Set<String> = Set((SyscallClasses.named("network") ?? []) + (SyscallClasses.named("file") ?? []))
+    /// Arguments compared: strace's %network and %file calls, and the process,
+    /// memory and fd calls kpath decodes (clone, wait4, mmap, fcntl, kill, ...).
+    static let compared: Set<String> = Set((SyscallClasses.named("network") ?? []) + (SyscallClasses.named("file") ?? [])
+        + ["clone", "clone3", "vfork", "fork", "wait4", "kill", "tgkill", "tkill", "mmap", "mprotect", "munmap", "fcntl", "exit_group"])
 
     func run(_ argv: [String], ignoring: Set<String>) throws -> Outcome {
         let dir = NSTemporaryDirectory() + "kpath-conformance-\(getpid())"
@@ -65,6 +68,8 @@ final class StraceConformanceHostTests: XCTestCase {
                 o.differences.append("strace process \(pid) (\(names.count) calls) has no kpath counterpart")
                 continue
             }
+            let sa = StraceConformance.signals(strace[pid]!), sb = StraceConformance.signals(kpath[tid] ?? [])
+            if sa != sb { o.differences.append("process \(pid): signals: strace \(sa) kpath \(sb)") } else { o.signals += sa.count }
             let at = commonPrefix(ours.map(\.name), names)
             if ours.map(\.name) != names && !names.contains("execve") && at == min(names.count, ours.count) {
                 // a helper thread the process's exit_group cut short: one side saw it get further
@@ -72,8 +77,9 @@ final class StraceConformanceHostTests: XCTestCase {
             } else if ours.map(\.name) != names {
                 o.differences.append("process \(pid): names part at call \(at): strace \(names.dropFirst(at).prefix(3)) kpath \(ours.map(\.name).dropFirst(at).prefix(3))")
             }
-            for (a, b) in zip(theirs, ours) {
-                if a.name != b.name { break } // compared up to where the names part
+            for (a0, b0) in zip(theirs, ours) {
+                if a0.name != b0.name { break } // compared up to where the names part
+                let a = StraceConformance.normalizePIDs(a0), b = StraceConformance.normalizePIDs(b0)
                 o.calls += 1
                 guard Self.compared.contains(a.name) else { continue }
                 let ta = a.args.map(StraceConformance.normalize), tb = b.args.map(StraceConformance.normalize)
@@ -101,7 +107,7 @@ final class StraceConformanceHostTests: XCTestCase {
 
     func check(_ label: String, _ argv: [String], ignoring: Set<String> = [], file: StaticString = #filePath, line: UInt = #line) throws {
         let o = try run(argv, ignoring: ignoring)
-        print("conformance \(label): \(o.processes) processes, \(o.calls) calls compared by name, \(o.argsCompared) network/file arguments compared, \(o.undecoded) left as pointers by kpath, \(o.left) timing-dependent calls left out, \(o.known) known differences, \(o.differences.count) differences")
+        print("conformance \(label): \(o.processes) processes, \(o.calls) calls compared by name, \(o.argsCompared) network/file arguments compared, \(o.undecoded) left as pointers by kpath, \(o.left) timing-dependent calls left out, \(o.known) known differences, \(o.signals) signals compared, \(o.differences.count) differences")
         XCTAssertGreaterThan(o.calls, 10, "\(label): too few calls to compare", file: file, line: line)
         XCTAssertTrue(o.differences.isEmpty, "\(label):\n  " + o.differences.prefix(40).joined(separator: "\n  "), file: file, line: line)
     }
@@ -125,6 +131,40 @@ final class StraceConformanceHostTests: XCTestCase {
         let port = try startEchoServer("tcp")
         let code = "import socket\ns = socket.create_connection(('127.0.0.1', \(port)))\ns.sendall(b'hello')\ns.recv(16)\ns.close()"
         try check("python3 socket", [Self.python, "-S", "-c", code])
+    }
+
+    func testForkWaitSignals() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.python), "no \(Self.python): the fork program needs it")
+        // one process at a time, no threads: every clone, wait4 status, mmap, fcntl and signal is the program's doing
+        // (fcntl on a file it opens: stdout's flags are the harness's, which differs between the two runs)
+        let code = """
+        import os, signal, fcntl, mmap
+        signal.signal(signal.SIGCHLD, lambda *a: None)
+        signal.signal(signal.SIGUSR1, lambda *a: None)
+        for code in (0, 3):
+            pid = os.fork()
+            if pid == 0:
+                if code:
+                    os.getppid()  # the children differ in their calls, not only in exit code: matched by names
+                os._exit(code)
+            while True:
+                try:
+                    os.waitpid(pid, 0)
+                    break
+                except InterruptedError:
+                    pass
+        m = mmap.mmap(-1, 8192)
+        m.close()
+        fd = os.open('/etc/hostname', os.O_RDONLY)
+        fcntl.fcntl(fd, fcntl.F_GETFD)
+        fcntl.fcntl(fd, fcntl.F_SETFD, 0)
+        fcntl.fcntl(fd, fcntl.F_GETFD)
+        fcntl.fcntl(fd, fcntl.F_SETFL, os.O_NONBLOCK)
+        fcntl.fcntl(fd, fcntl.F_GETFL)
+        os.close(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+        os.kill(os.getpid(), signal.SIGUSR1)
+        """
+        try check("python3 fork, wait, signals", [Self.python, "-S", "-c", code])
     }
 
     func testPythonThreads() throws {

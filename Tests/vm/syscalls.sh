@@ -36,6 +36,19 @@ t_sc_refused() {
 }
 check "syscalls: a refused connect reads = -1 ECONNREFUSED (Connection refused)" t_sc_refused
 
+t_sc_process_signals() {
+	# signal_deliver's siginfo, wait4's status copied at exit, and the
+	# entry records behind <unfinished ...> (on from the first fork)
+	runs /tmp/sc5.cmd kpath syscalls -o /tmp/sc5.out -e all -- sh -c 'trap "true" USR1; kill -USR1 $$; kpath --version >/dev/null; exit 0' &&
+	cat /tmp/sc5.out | grep -E 'wait4|SIGUSR1|kill|clone|fork|resumed|unfinished' &&
+	has_all /tmp/sc5.out \
+		'^(\[pid +[0-9]+\] )?kill\([0-9]+, SIGUSR1\) += 0$' \
+		'^(\[pid +[0-9]+\] )?--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=[0-9]+, si_uid=0\} ---$' \
+		'^\[pid +[0-9]+\] wait4\(-1,  <unfinished \.\.\.>$' \
+		'^\[pid +[0-9]+\] <\.\.\. wait4 resumed>\[\{WIFEXITED\(s\) && WEXITSTATUS\(s\) == 0\}\], 0, NULL\) = [0-9]+$'
+}
+check "syscalls: --- SIGUSR1 {si_code=SI_USER...} ---, wait4's status, <unfinished ...>/<... wait4 resumed>" t_sc_process_signals
+
 t_sc_bad_inputs() {
 	r=0
 	fails_with 1 '^kpath: error: unknown syscall "nosuchcall" in -e; ' kpath syscalls -e connect,nosuchcall -- true || r=1

@@ -110,6 +110,8 @@ struct kp_syscall_event {
 	__u32 data_len;  /* bytes of buffer/optval copied into data */
 	__s32 len_in;    /* *addrlen, *optlen or msg_namelen at entry; -1: not read */
 	__s32 len_out;   /* the same at exit; -1: not read */
+	__u32 flags;     /* KP_SYS_RESUMED, KP_SYS_SIGNAL */
+	__u32 flags_pad;
 	/* sendmsg/recvmsg: msg_iovlen, msg_controllen, msg_flags (at exit),
 	 * iov[0].iov_len; readv/writev: iov[0].iov_len in msg[3] */
 	__u64 msg[4];
@@ -117,6 +119,23 @@ struct kp_syscall_event {
 	__u8 data[KP_DATA_MAX];
 };
 #define KP_SYSCALL_HEAD (sizeof(struct kp_syscall_event) - KP_DATA_MAX)
+/* flags: an exit whose entry was not seen (in progress at -p attach):
+ * args are unknown, enter_ns is the exit time (strace's `<... NAME resumed>`) */
+#define KP_SYS_RESUMED 1
+/* a signal delivered (signal:signal_deliver), not a syscall: nr is -1,
+ * args = sig, si_errno, si_code, sa_handler, sa_flags; data holds the first
+ * KP_SIGINFO_SIZE bytes of the kernel_siginfo (strace's `--- SIGCHLD {...} ---`) */
+#define KP_SYS_SIGNAL 2
+#define KP_SIGINFO_SIZE 48
+/* a call's entry (args only; its exit record follows), sent once a traced
+ * process has more than one thread or child (entry_markers): strace's
+ * `NAME(... <unfinished ...>` when another thread's line comes in between */
+#define KP_SYS_ENTRY 4
+/* an entry record is the struct cut before msg (the fields it sets) */
+#define KP_SYSCALL_ENTRY_SIZE __builtin_offsetof(struct kp_syscall_event, msg)
+/* wait4: data holds the status int (at exit); clone3: struct clone_args
+ * (its first KP_CLONE_ARGS_SIZE bytes, read at exit from the parent) */
+#define KP_CLONE_ARGS_SIZE 88
 
 /* packets.bpf.c: one packet handed to a device (net:net_dev_queue). */
 struct kp_packet_event {
