@@ -55,7 +55,7 @@ struct SyscallsCommand: ParsableCommand {
     @Option(name: .customShort("s"), help: "Bytes of each string or buffer to show (strace -s; 1 to 4096).")
     var stringLimit: Int = 32
 
-    @Flag(help: "Print the records (with their strace lines) as JSON when tracing ends.")
+    @Flag(help: "Print NDJSON (on stdout, or -o FILE): a start line, one line per syscall as it is read (with its strace line), an end line.")
     var json = false
 
     func validate() throws {
@@ -86,7 +86,6 @@ struct SyscallsCommand: ParsableCommand {
             o.pid = pid
             o.command = passthroughCommand
             o.followForks = follow > 0
-            o.accumulate = json
             o.stringLimit = stringLimit
             // keep the JSON alone on stdout: the command's output goes to stderr
             if json { o.commandOutput = .file("/dev/stderr") }
@@ -100,12 +99,14 @@ struct SyscallsCommand: ParsableCommand {
                 if !closedOutput && !writeAll(sink, text) { closedOutput = true }
             }
             let emit: ([SyscallRecord]) -> Void = { records in
-                guard !json, !records.isEmpty, !closedOutput else { return }
+                guard !records.isEmpty, !closedOutput else { return }
                 if summary { counts.add(records); return }
                 var text = ""
-                for r in records { text += stream.line(r) + "\n" }
+                // --json: one NDJSON line per record, written as it is read (docs/json.md).
+                for r in records { text += json ? ((try? StreamJSON.syscall(r, line: stream.line(r))) ?? "") : stream.line(r) + "\n" }
                 write(text)
             }
+            if json { write(try StreamJSON.syscallsStart(session.result(exitStatus: nil))) }
             if let p = pid { eprint("kpath: Process \(p) attached") }
             try session.releaseCommand()
             while true {
@@ -121,7 +122,7 @@ struct SyscallsCommand: ParsableCommand {
                 eprint(session.targetAlive ? "kpath: Process \(p) detached" : "kpath: Process \(p) is gone")
             }
             if json {
-                _ = out(try StraceFormat.json(session.result(exitStatus: exitStatus), options) + "\n")
+                write(try StreamJSON.syscallsEnd(exitStatus: exitStatus, lost: session.collector.lost))
             } else if summary {
                 write(StraceSummary.table(counts))
             } else if let c = session.child, let s = exitStatus {
