@@ -109,6 +109,7 @@ final class BadInputTests: XCTestCase {
             Case(args: ["syscalls", "-s", "5000", "--", "true"], expect: ["-s must be between 1 and 4096", "got 5000"], status: 64),
             Case(args: ["syscalls", "-ff", "--", "true"], expect: ["-ff (one file per process) is not supported", "use -f"], status: 64),
             Case(args: ["syscalls", "-c", "--json", "--", "true"], expect: ["-c and --json exclude each other"], status: 64),
+            Case(args: ["tour", "--step", "--json"], expect: ["--step waits between printed steps", "give one"], status: 64),
             Case(args: ["syscalls", "-o", "/sys/kpath-x.txt", "--", "true"], expect: ["cannot write -o \"/sys/kpath-x.txt\""], status: 1, output: "/sys/kpath-x.txt"),
             Case(args: ["syscalls", "-e", "!all", "--", "true"], expect: ["! cannot negate all or socket-io"], status: 1),
             Case(args: ["syscalls", "-e", "trace=%bogus", "--", "true"], expect: ["unknown syscall \"%bogus\"", "%file"], status: 1),
