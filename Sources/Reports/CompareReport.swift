@@ -11,7 +11,12 @@ public enum CompareReport {
         func wrap(_ text: String, _ indent: String = "  ", first: String = "") -> String {
             Terminal.wrap(text, width: width, first: first, indent: indent) + "\n"
         }
-        func section(_ title: String) -> String { "\n" + wrap("== \(title) ==", "   ") }
+        // "== title ==", wrapped; the closing "==" only where it still fits.
+        func section(_ title: String) -> String {
+            let t = Terminal.wrap("== " + title, width: width, indent: "   ")
+            let last = t.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+            return "\n" + t + (last.count + 3 <= width ? " ==" : "") + "\n"
+        }
         var o = ""
         o += wrap("kpath compare \(r.runs.map(\.proto.rawValue).joined(separator: " ")) — kernel \(r.kernel), \(r.dials) dials each, \(r.side) side")
         if r.mode == .tracepoints {
@@ -110,7 +115,7 @@ public enum CompareReport {
             }
             // The mark is 10 columns whatever its colour codes.
             o += "[\(mark)] " + wrap("\(c.id): \(c.title)", "           ", first: "           ").dropFirst(11)
-            o += wrap(c.evidence, "           ", first: "           ")
+            o += wrap(c.evidence, "             ", first: "           ")
         }
         if r.claims.isEmpty {
             // e.g. compare udp udp6: the article's claims need tcp and udp; unix and tcp6 have their own.

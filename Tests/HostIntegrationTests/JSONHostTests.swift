@@ -110,7 +110,9 @@ final class JSONHostTests: XCTestCase {
         let fd = out.fileHandleForReading.fileDescriptor
         var text = ""
         let start = Date()
-        while Date().timeIntervalSince(start) < 15, !text.contains("/etc/hostname") {
+        // The command line in the start line names the file too: wait for the syscall's own line.
+        let opened = #"openat(AT_FDCWD, \"/etc/hostname\""#
+        while Date().timeIntervalSince(start) < 15, !text.contains(opened) {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&pfd, 1, 200) > 0 else { continue }
             var buf = [UInt8](repeating: 0, count: 65536)
