@@ -5,16 +5,27 @@ import Sessions
 
 /// `kpath compare` as text: the article's tables and claims, side by side.
 public enum CompareReport {
-    public static func render(_ r: CompareResult, color: Bool = false) -> String {
+    /// Prose and lists wrap to `width` (Terminal.width: COLUMNS, the tty, or 80);
+    /// stack frames are clipped with `…`; tables are as wide as their cells (docs/json.md, "Width").
+    public static func render(_ r: CompareResult, color: Bool = false, width: Int = Terminal.width) -> String {
+        func wrap(_ text: String, _ indent: String = "  ", first: String = "") -> String {
+            Terminal.wrap(text, width: width, first: first, indent: indent) + "\n"
+        }
+        // "== title ==", wrapped; the closing "==" only where it still fits.
+        func section(_ title: String) -> String {
+            let t = Terminal.wrap("== " + title, width: width, indent: "   ")
+            let last = t.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+            return "\n" + t + (last.count + 3 <= width ? " ==" : "") + "\n"
+        }
         var o = ""
-        o += "kpath compare \(r.runs.map(\.proto.rawValue).joined(separator: " ")) — kernel \(r.kernel), \(r.dials) dials each, \(r.side) side\n"
+        o += wrap("kpath compare \(r.runs.map(\.proto.rawValue).joined(separator: " ")) — kernel \(r.kernel), \(r.dials) dials each, \(r.side) side")
         if r.mode == .tracepoints {
-            o += "MODE: tracepoints only (degraded). \(r.modeReason ?? "")\n"
-            o += "      Function counts need kprobes or fentry; below, functions are those seen on kernel stacks taken at\n"
-            o += "      tracepoints (\(CompareSession.stackTracepointNames)). No call counts are invented.\n"
+            o += wrap("MODE: tracepoints only (degraded). \(r.modeReason ?? "")", "      ")
+            o += wrap("Function counts need kprobes or fentry; below, functions are those seen on kernel stacks taken at "
+                      + "tracepoints (\(CompareSession.stackTracepointNames)). No call counts are invented.", "      ", first: "      ")
         } else {
             let att = r.runs.first.map { "\($0.functionsAttached) functions attached (\(r.patterns.joined(separator: ","))), \($0.functionsSkipped) skipped" } ?? ""
-            o += "backend \(r.backend): \(att)\n"
+            o += wrap("backend \(r.backend): \(att)")
         }
         o += cFormat("took %.1f s\n", r.seconds)
 
@@ -45,7 +56,7 @@ public enum CompareReport {
                 let sets = r.runs.map { run in phases(run, r.mode).first { $0.phase == ph }?.functions ?? [] }
                 if sets.allSatisfy(\.isEmpty) { continue }
                 o += section(onlyInTitle(ph, r.runs.map(\.proto)))
-                o += onlyIn(zip(r.runs.map(\.proto), sets).map { ($0, $1) })
+                o += onlyIn(zip(r.runs.map(\.proto), sets).map { ($0, $1) }, width: width)
             }
         }
 
@@ -68,20 +79,20 @@ public enum CompareReport {
         for run in r.runs where run.proto == .tcp || run.proto == .tcp6 {
             if let s = run.stacks.first(where: { $0.phase == .connect && $0.role == .client && (FunctionRole.tcpTransmit.allNames.contains($0.functions.first ?? "") || $0.functions.contains("tcp_connect")) }) {
                 o += section("\(run.proto.title) connect: the first transmit's kernel stack (at \(s.target))")
-                o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
+                o += s.frames.map { Terminal.clip("    " + $0, width: width) }.joined(separator: "\n") + "\n"
             }
         }
         if let udp = r.run(.udp), let s = udp.stacks.first(where: { $0.phase == .connect && $0.role == .client && FunctionRole.udpConnect.found(in: $0.functions, on: nil) != nil }),
            let fn = FunctionRole.udpConnect.found(in: s.functions, on: KernelLine(release: r.kernel)) {
             o += section("UDP connect: \(fn)'s kernel stack")
-            o += s.frames.map { "    " + $0 }.joined(separator: "\n") + "\n"
+            o += s.frames.map { Terminal.clip("    " + $0, width: width) }.joined(separator: "\n") + "\n"
         }
 
         // (e) packets: Unix sockets have none to show (they never reach a network device)
         for run in r.runs {
             if run.proto.isUnix && run.packets.isEmpty {
                 o += section("\(run.proto.title) packets")
-                o += "  none: a Unix socket hands its data to the peer socket directly; nothing reaches a network device (net:net_dev_queue saw no packet from the client's or server's tasks)\n"
+                o += wrap("none: a Unix socket hands its data to the peer socket directly; nothing reaches a network device (net:net_dev_queue saw no packet from the client's or server's tasks)", "  ", first: "  ")
                 continue
             }
             o += section("\(run.proto.title) packets of dial 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)")
@@ -102,8 +113,9 @@ public enum CompareReport {
             case .notHeld: mark = color ? "\u{1b}[31mNOT HELD\u{1b}[0m" : "NOT HELD"
             case .unknown: mark = color ? "\u{1b}[33munknown \u{1b}[0m" : "unknown "
             }
-            o += "[\(mark)] \(c.id): \(c.title)\n"
-            o += "           \(c.evidence.rendered)\n"
+            // The mark is 10 columns whatever its colour codes.
+            o += "[\(mark)] " + wrap("\(c.id): \(c.title)", "           ", first: "           ").dropFirst(11)
+            o += wrap(c.evidence.rendered, "             ", first: "           ")
         }
         if r.claims.isEmpty {
             // e.g. compare udp udp6: the article's claims need tcp and udp; unix and tcp6 have their own.
@@ -144,16 +156,16 @@ public enum CompareReport {
 
     /// Per protocol the functions no other one ran; then those all ran; with
     /// three or more, those some but not all ran (and which).
-    static func onlyIn(_ sets: [(Proto, [FunctionHits])]) -> String {
+    static func onlyIn(_ sets: [(Proto, [FunctionHits])], width: Int = Terminal.fallback) -> String {
         var o = ""
         let names = sets.map { Set($0.1.map(\.function)) }
         for (i, (p, fns)) in sets.enumerated() {
             let others = names.enumerated().filter { $0.offset != i }.map(\.element)
-            o += listLine("only \(p.title)", fns.filter { f in !others.contains { $0.contains(f.function) } })
+            o += listLine("only \(p.title)", fns.filter { f in !others.contains { $0.contains(f.function) } }, width: width)
         }
         let first = sets.first?.1 ?? []
         let label = sets.count == 2 ? "both" : "all"
-        o += listLine(label, first.filter { f in names.allSatisfy { $0.contains(f.function) } })
+        o += listLine(label, first.filter { f in names.allSatisfy { $0.contains(f.function) } }, width: width)
         if sets.count > 2 {
             var some: [String: [Proto]] = [:]
             for (p, fns) in sets {
@@ -163,7 +175,8 @@ public enum CompareReport {
                 }
             }
             let items = some.sorted { $0.key < $1.key }.prefix(14).map { "\($0.key) (\($0.value.map(\.rawValue).joined(separator: ",")))" }
-            o += "  \(pad("some (\(some.count))", 15)) \(items.joined(separator: ", "))\(some.count > 14 ? ", … (+\(some.count - 14))" : "")\n"
+            let more = some.count > 14 ? ["… (+\(some.count - 14))"] : []
+            o += Terminal.wrapList(Array(items) + more, width: width, first: "  \(pad("some (\(some.count))", 15)) ", indent: String(repeating: " ", count: 18)) + "\n"
         }
         return o
     }
@@ -185,14 +198,14 @@ public enum CompareReport {
         return o
     }
 
-    static func listLine(_ label: String, _ fns: [FunctionHits]) -> String {
-        let items = fns.prefix(14).map { "\($0.function) \(f2($0.perDial))" }.joined(separator: ", ")
-        let more = fns.count > 14 ? ", … (+\(fns.count - 14))" : ""
+    /// `  only TCP (12)   a 1.00, b 2.00, …` wrapped after a comma, continued under the first item.
+    static func listLine(_ label: String, _ fns: [FunctionHits], width: Int = Terminal.fallback) -> String {
+        let items = fns.prefix(14).map { "\($0.function) \(f2($0.perDial))" }
+        let more = fns.count > 14 ? ["… (+\(fns.count - 14))"] : []
         // "only UNIXGRAM (12)" is wider than the usual 15 columns: one space still follows.
         let head = label + " (\(fns.count))"
-        return "  \(pad(head, max(15, head.count))) \(items)\(more)\n"
+        let first = "  \(pad(head, max(15, head.count))) "
+        return Terminal.wrapList(items + more, width: width, first: first, indent: String(repeating: " ", count: 18)) + "\n"
     }
-
-    static func section(_ title: String) -> String { "\n== \(title) ==\n" }
     static func f2(_ d: Double) -> String { cFormat("%.2f", d) }
 }

@@ -96,7 +96,7 @@ struct CompareCommand: ParsableCommand {
                 }
             }
             if output.json {
-                out(graph ? try JSONReport.encode(WithGraph(compare: result, graph: graphResult)) + "\n" : try JSONReport.encode(result) + "\n")
+                out(graph ? try JSONReport.document(WithGraph(compare: result, graph: graphResult)) : try JSONReport.document(result))
             } else {
                 out(CompareReport.render(result, color: stdoutWantsColor()))
                 if let g = graphResult { out("\n" + GraphReport.renderCompare(g, pruning: .init(depth: depth))) }
@@ -110,7 +110,7 @@ struct CompareCommand: ParsableCommand {
                 eprint("kpath: wrote \(html)")
             }
             if let save {
-                try writeAtomically(save, try JSONReport.encode(result) + "\n")
+                try writeAtomically(save, try JSONReport.document(result))
                 eprint("kpath: wrote \(save)")
             }
         }

@@ -39,7 +39,7 @@ struct DiffCommand: ParsableCommand {
             // Read both before saying anything: a bad B must not leave half a report.
             let ra = try SavedResult.load(a), rb = try SavedResult.load(b)
             let d = try Diff.run(ra, rb, fileA: a, fileB: b)
-            out(json ? try JSONReport.encode(d) + "\n" : DiffReport.render(d))
+            out(json ? try JSONReport.document(d) : DiffReport.render(d))
             if let html {
                 try writeAtomically(html, HTMLReport.diff(d))
                 eprint("kpath: wrote \(html)")

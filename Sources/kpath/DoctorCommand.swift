@@ -51,7 +51,7 @@ struct DoctorCommand: ParsableCommand {
             }
             let report = DoctorReport.make(features: features)
             if json {
-                out(try JSONReport.encode(report) + "\n")
+                out(try JSONReport.document(report))
             } else {
                 out(report.text())
             }

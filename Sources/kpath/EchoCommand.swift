@@ -3,6 +3,7 @@
 // on stderr, `kpath: error: ...`, and exit status 1.
 import ArgumentParser
 import Glibc
+import Reports
 import Workload
 
 struct EchoCommand: ParsableCommand {
@@ -63,6 +64,9 @@ extension EchoCommand {
         @Option(help: "Write deadline in seconds (SO_SNDTIMEO).")
         var writeTimeout: Double = 5
 
+        @Flag(help: "Print NDJSON, one event per line (docs/json.md).")
+        var json = false
+
         mutating func run() throws {
             let proto: EchoProto
             let address: EchoAddress
@@ -78,17 +82,19 @@ extension EchoCommand {
             let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
             let server: EchoServer
             do {
+                let json = self.json
                 server = try EchoServer(proto: proto, listen: address, writeTimeout: writeTimeout) { event in
                     if case .failed = event {
                         fputs("kpath: \(event.line)\n", stderr)
                     } else {
-                        EchoCommand.emit(event.line)
+                        EchoCommand.emit(json ? EchoEventJSON.server(event) ?? "" : event.line)
                     }
                 }
             } catch {
                 throw EchoCommand.failure(error)
             }
-            EchoCommand.emit("listening on \(server.localAddress) (\(proto))")
+            EchoCommand.emit(json ? EchoEventJSON.line("listening", EchoEventJSON(address: "\(server.localAddress)", proto: "\(proto)"))
+                                  : "listening on \(server.localAddress) (\(proto))")
             signals.start { _ in server.stop() }
             do {
                 try server.serve()
@@ -96,7 +102,7 @@ extension EchoCommand {
                 throw EchoCommand.failure(error)
             }
             if server.isStopped {
-                EchoCommand.emit("cancelled")
+                EchoCommand.emit(json ? EchoEventJSON.line("cancelled") : "cancelled")
             }
         }
     }
@@ -128,6 +134,9 @@ extension EchoCommand {
         @Option(help: "Read deadline in seconds (SO_RCVTIMEO).")
         var timeout: Double = 5
 
+        @Flag(help: "Print NDJSON, one event per line (docs/json.md).")
+        var json = false
+
         @Flag(help: "Before each step, print `[kpath] next: connect(2) — press Enter` (on stderr) and wait for Enter.")
         var pauseBetween = false
 
@@ -136,12 +145,13 @@ extension EchoCommand {
             signal(SIGPIPE, SIG_IGN)
             let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
             let cancellation = EchoCancellation()
+            let cancelled = json ? EchoEventJSON.line("cancelled") : "cancelled"
             signals.start { _ in
                 cancellation.cancel()
                 // The main thread prints `cancelled` and exits; if it is stuck
                 // where a shutdown cannot reach (stdin, DNS, waiting for Enter), do it here.
                 usleep(500_000)
-                EchoCommand.emit("cancelled")
+                EchoCommand.emit(cancelled)
                 _exit(130)
             }
             var messageFromStdin = false
@@ -176,14 +186,15 @@ extension EchoCommand {
                 }
             }
             do {
+                let json = self.json
                 let result = try client.run(cancellation: cancellation, beforeStep: pause) { event in
-                    EchoCommand.emit(event.line)
+                    EchoCommand.emit(json ? EchoEventJSON.client(event) : event.line)
                 }
                 if !result.allMatched {
                     fputs("kpath: warning: an echo differed from the message sent\n", stderr)
                 }
             } catch WorkloadError.cancelled {
-                EchoCommand.emit("cancelled")
+                EchoCommand.emit(cancelled)
                 throw ExitCode(130)
             } catch {
                 throw EchoCommand.failure(error)
@@ -232,11 +243,18 @@ extension EchoCommand {
         @Option(help: "The message.")
         var message: String = "hello"
 
+        @Flag(help: "Print the measurements as one JSON document (docs/json.md).")
+        var json = false
+
         mutating func run() throws {
             do {
                 let proto = try EchoProto(parsing: self.proto)
                 let bench = EchoBench(proto: proto, seconds: seconds, message: Array(message.utf8))
                 let rows = try bench.run()
+                if json {
+                    EchoCommand.emit(String(try JSONReport.document(EchoBenchJSON(bench, rows)).dropLast()))
+                    return
+                }
                 let over = proto.isUnix ? "on an abstract Unix socket" : proto == .tcp6 || proto == .udp6 ? "on loopback (::1)" : "on loopback (127.0.0.1)"
                 EchoCommand.emit("kpath echo bench: \(proto) \(over), in-process server thread, "
                                  + "\(seconds) s per measure, \(bench.message.count)-byte message")

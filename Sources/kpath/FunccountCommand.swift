@@ -57,7 +57,8 @@ struct FunccountCommand: ParsableCommand {
                 if ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {
                     eprint(cFormat("kpath: timing: catalog and match %.1f ms", Date().timeIntervalSince(t0) * 1000))
                 }
-                out(fns.joined(separator: "\n") + "\n")
+                out(json ? try JSONReport.document(FunctionList(patterns: patterns, regex: regexp, functions: fns))
+                         : fns.joined(separator: "\n") + "\n")
                 return
             }
             Interrupt.install()
@@ -84,15 +85,18 @@ struct FunccountCommand: ParsableCommand {
                 waitUntil([interval, left].compactMap { $0 }.min(), stop: childDone)
                 let finished = Interrupt.requested || childExit != nil
                     || (tracing.duration.map { Date().timeIntervalSince(started) >= $0 } ?? false)
-                if interval != nil && !json {
-                    if finished && Interrupt.requested { out("\n") }
-                    printTable(try session.counts())
+                if interval != nil {
+                    // -i --json: one NDJSON line per interval (docs/json.md).
+                    if json { out(try JSONReport.line("interval", session.result())) } else {
+                        if finished && Interrupt.requested { out("\n") }
+                        printTable(try session.counts())
+                    }
                     try session.counter.reset()
                 }
                 if finished { break }
             }
-            if json {
-                out(try JSONReport.encode(session.result()) + "\n")
+            if json && interval == nil {
+                out(try JSONReport.document(session.result()))
             } else if interval == nil {
                 if Interrupt.requested { out("\n") }
                 printTable(try session.counts())

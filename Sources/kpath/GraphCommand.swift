@@ -97,7 +97,7 @@ struct GraphCommand: ParsableCommand {
             }
             let result = session.finish(merge: merge)
             if json {
-                out(try JSONReport.encode(result) + "\n")
+                out(try JSONReport.document(result))
             } else {
                 if Interrupt.requested { out("\n") }
                 out(GraphReport.render(result, pruning: .init(depth: depth, minTimeNs: minTime.flatMap(Self.parseDuration))))

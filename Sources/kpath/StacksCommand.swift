@@ -68,7 +68,7 @@ struct StacksCommand: ParsableCommand {
             let stacks = try session.stacks()
             let losses = session.losses()
             if json {
-                out(try JSONReport.encode(session.result()) + "\n")
+                out(try JSONReport.document(session.result()))
             } else {
                 let merged = stacks.merged(offsets: offsets ?? !folded, perProcess: perPID || tracing.pid != nil)
                 out(folded ? StackReport.folded(merged, limit: limit) : StackReport.multiline(merged, limit: limit))

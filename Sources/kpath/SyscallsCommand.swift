@@ -67,7 +67,7 @@ struct SyscallsCommand: ParsableCommand {
     @Option(name: .customShort("s"), help: "Bytes of each string or buffer to show (strace -s; 1 to 4096).")
     var stringLimit: Int = 32
 
-    @Flag(help: "Print the records (with their strace lines) as JSON when tracing ends.")
+    @Flag(help: "Print NDJSON (on stdout, or -o FILE): a start line, one line per syscall as it is read (with its strace line), an end line.")
     var json = false
 
     func validate() throws {
@@ -113,7 +113,6 @@ struct SyscallsCommand: ParsableCommand {
             o.pid = pid
             o.command = passthroughCommand
             o.followForks = follow > 0
-            o.accumulate = json
             o.stringLimit = stringLimit
             // keep the JSON alone on stdout: the command's output goes to stderr
             if json { o.commandOutput = .file("/dev/stderr") }
@@ -138,14 +137,23 @@ struct SyscallsCommand: ParsableCommand {
             }
             let emit: ([SyscallRecord]) -> Void = { all in
                 let records = failedOnly || successfulOnly ? all.filter(shown) : all
-                guard !json, !records.isEmpty, !closedOutput else { return }
+                guard !records.isEmpty, !closedOutput else { return }
                 if summary { counts.add(records); return }
+                if json {
+                    // --json: one NDJSON line per record, written as it is read (docs/json.md);
+                    // entry records only split lines between threads, so they are no records here.
+                    var text = ""
+                    for r in records where !r.isEntry { text += (try? StreamJSON.syscall(r, line: stream.line(r))) ?? "" }
+                    write(text)
+                    return
+                }
                 if perProcess != nil {
                     if !perProcess!.write(records) { closedOutput = true }
                     return
                 }
                 write(stream.lines(records))
             }
+            if json { write(try StreamJSON.syscallsStart(session.result(exitStatus: nil))) }
             if let p = pid { eprint("kpath: Process \(p) attached") }
             try session.releaseCommand()
             while true {
@@ -161,7 +169,7 @@ struct SyscallsCommand: ParsableCommand {
                 eprint(session.targetAlive ? "kpath: Process \(p) detached" : "kpath: Process \(p) is gone")
             }
             if json {
-                _ = out(try StraceFormat.json(session.result(exitStatus: exitStatus), options) + "\n")
+                write(try StreamJSON.syscallsEnd(exitStatus: exitStatus, lost: session.collector.lost))
             } else if summary {
                 write(StraceSummary.table(counts))
             } else if let c = session.child, let s = exitStatus {

@@ -35,6 +35,7 @@ struct TourCommand: ParsableCommand {
 
     func validate() throws {
         _ = try sections()
+        if step && output.json { throw ValidationError("--step waits between printed steps and --json prints one document at the end: give one") }
         if count <= 0 || count > 1000 { throw ValidationError("--count must be between 1 and 1000 dials, got \(count)") }
     }
 
@@ -82,7 +83,7 @@ struct TourCommand: ParsableCommand {
             let result = TourResult(kernel: cr.kernel, backend: cr.backend, mode: cr.mode, modeReason: cr.modeReason,
                                     command: commandLine, steps: steps, compare: cr)
             if output.json {
-                out(try JSONReport.encode(result) + "\n")
+                out(try JSONReport.document(result))
             } else {
                 out(TourReport.summary(steps, style: style))
             }

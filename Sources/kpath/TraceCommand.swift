@@ -44,6 +44,9 @@ struct TraceCommand: ParsableCommand {
     @Option(name: [.customShort("L"), .customLong("tid")], parsing: .unconditional, help: "Only hits of this thread (bcc trace -L).")
     var tid: Int32?
 
+    @Flag(help: "Print NDJSON: a start line, one line per hit as it comes (its stack with -K), an end line.")
+    var json = false
+
     @Flag(inversion: .prefixedNo, help: "Show +0xOFFSET on frames.")
     var offsets = true
 
@@ -60,7 +63,12 @@ struct TraceCommand: ParsableCommand {
         try reportingErrors {
             let session = try startStacks(probed, tracing, events: true)
             let timed = relativeTime || clockTime
-            out((timed ? "TIME     " : "") + TraceReport.header + "\n")
+            if json {
+                out(try StreamJSON.traceStart(kernel: session.features.release, backend: session.collector.backend,
+                                              targets: session.targets.map(\.name), attached: session.attachedCount))
+            } else {
+                out((timed ? "TIME     " : "") + TraceReport.header + "\n")
+            }
             var mono = timespec(), real = timespec()
             clock_gettime(CLOCK_MONOTONIC, &mono)
             clock_gettime(CLOCK_REALTIME, &real)
@@ -78,7 +86,13 @@ struct TraceCommand: ParsableCommand {
                     if let m = maxEvents, printed >= m { return true }
                     if let t = tid, h.tid != UInt32(t) { continue }
                     if let n = name, !h.comm.contains(n) { continue }
-                    out((timed ? time(h) : "") + TraceReport.block(h, kernelStack: kernelStack, offsets: offsets))
+                    if json {
+                        var h = h
+                        if !kernelStack { h.frames = []; h.addresses = [] }
+                        out((try? StreamJSON.hit(h)) ?? "")
+                    } else {
+                        out((timed ? time(h) : "") + TraceReport.block(h, kernelStack: kernelStack, offsets: offsets))
+                    }
                     printed += 1
                 }
                 return maxEvents.map { printed >= $0 } ?? false
@@ -92,6 +106,7 @@ struct TraceCommand: ParsableCommand {
                 }
             }
             let losses = session.losses()
+            if json { out(try StreamJSON.traceEnd(hits: printed, lost: losses)) }
             for line in StackReport.lossLines(StackLosses(stacks: losses.stacks, counts: 0, events: losses.events, tracked: losses.tracked)) { eprint(line) }
             detach(session)
         }

@@ -116,6 +116,7 @@ final class BadInputTests: XCTestCase {
             Case(args: ["syscalls", "-Z", "-z", "--", "true"], expect: ["-Z (failed calls only) and -z (successful calls only) exclude each other"], status: 64),
             Case(args: ["syscalls", "-k", "--", "true"], expect: ["-k (user-space stack per syscall) is not supported", "kpath stacks t:syscalls:sys_enter_NAME"], status: 64),
             Case(args: ["syscalls", "-c", "--json", "--", "true"], expect: ["-c and --json exclude each other"], status: 64),
+            Case(args: ["tour", "--step", "--json"], expect: ["--step waits between printed steps", "give one"], status: 64),
             Case(args: ["syscalls", "-o", "/sys/kpath-x.txt", "--", "true"], expect: ["cannot write -o \"/sys/kpath-x.txt\""], status: 1, output: "/sys/kpath-x.txt"),
             Case(args: ["syscalls", "-e", "!all", "--", "true"], expect: ["! cannot negate all or socket-io"], status: 1),
             Case(args: ["syscalls", "-e", "trace=%bogus", "--", "true"], expect: ["unknown syscall \"%bogus\"", "%file"], status: 1),

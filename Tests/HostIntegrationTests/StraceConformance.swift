@@ -117,9 +117,9 @@ enum StraceConformance {
         return out
     }
 
-    /// kpath syscalls --json: each record's tid and line (its `[pid N] ` prefix dropped).
+    /// kpath syscalls --json (NDJSON): each record's tid and line (its `[pid N] ` prefix dropped).
     static func parseKpath(_ json: String) throws -> [Int: [TracedCall]] {
-        let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let doc: [String: Any]? = try syscallsDocument(json)
         var out: [Int: [TracedCall]] = [:]
         for r in doc?["records"] as? [[String: Any]] ?? [] {
             guard let tid = r["tid"] as? Int, var line = r["line"] as? String else { continue }

@@ -101,7 +101,7 @@ final class SyscallsHostTests: XCTestCase {
         let port = try startEchoServer("udp")
         let r = try kpath(["syscalls", "--json", "-e", "network", "--", Self.kpath, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(port)"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        let doc = try syscallsDocument(r.stdout)
         let records = try XCTUnwrap(doc["records"] as? [[String: Any]])
         let connect = try XCTUnwrap(records.first { $0["name"] as? String == "connect" }, r.stdout)
         let address = try XCTUnwrap(connect["address"] as? [String: Any])

@@ -5,7 +5,7 @@ t_compare_json() {
 	kpath compare tcp udp --count 20 --save /tmp/cmp.json >/tmp/cmp.txt 2>/tmp/cmp.err || { cat /tmp/cmp.err; return 1; }
 	cat /tmp/cmp.err
 	has /tmp/cmp.err '^kpath: wrote /tmp/cmp.json$' &&
-	has /tmp/cmp.json '"mode" : "functions"'
+	has /tmp/cmp.json '"mode" : "functions"' && has /tmp/cmp.json '"schema_version" : 1'
 }
 check "compare tcp udp --count 20 --save FILE runs in function mode" t_compare_json
 

@@ -73,7 +73,7 @@ check "funccount keyed by probed address (no cookies): exact per-dial counts" t_
 
 t_json() {
 	kpath funccount --json tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/tmp/fcj.out 2>/dev/null &&
-	has /tmp/fcj.out '"function" : "tcp_v4_connect"' && has /tmp/fcj.out '"count" : 3'
+	has /tmp/fcj.out '"function" : "tcp_v4_connect"' && has /tmp/fcj.out '"count" : 3' && has /tmp/fcj.out '"schema_version" : 1'
 }
 check "funccount --json" t_json
 

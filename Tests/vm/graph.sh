@@ -47,6 +47,13 @@ t_graph_merged() {
 }
 check "graph merges 100 dials: tcp_v4_connect 1.00 per connect, tcp_connect 1.00 below it" t_graph_merged
 
+# --json (issue 17): one document with schema_version; one dial.
+t_graph_json() {
+	kpath graph --json --syscall connect 'tcp_v4_connect,tcp_connect' -- kpath echo client --proto tcp --to 127.0.0.1:7041 >/tmp/gr7.out 2>/tmp/gr7.err || { cat /tmp/gr7.err; return 1; }
+	has /tmp/gr7.out '"schema_version" : 1' && has /tmp/gr7.out '"tcp_v4_connect"'
+}
+check "graph --json: one document with schema_version" t_graph_json
+
 t_graph_refused() {
 	graph_to 4 --syscall connect '__sys_connect*,*inet_stream_connect,tcp_v4_connect,tcp_connect,tcp_v4_do_rcv,tcp_reset,tcp_done' -- kpath echo client --proto tcp --to 127.0.0.1:7049 &&
 	has_all /tmp/gr4.out \
