@@ -46,7 +46,7 @@ static __always_inline int record_stack(void *ctx, __u32 target)
 	struct kp_stack_key key = {};
 	struct kp_stack_val *val, init = {};
 
-	if (!kp_is_tracked(pid_tgid))
+	if (!kp_recorded_role(pid_tgid))
 		return 0;
 	key.target = target;
 	key.tgid = pid_tgid >> 32;

@@ -225,7 +225,7 @@ int syscall_enter(struct tp_sys_enter *ctx)
 	struct scratch *s;
 	struct pending *pp;
 
-	if (!kp_is_tracked_syscall(pid_tgid, nr))
+	if (!kp_is_tracked_syscall(pid_tgid, nr) || !kp_task_wanted(pid_tgid))
 		return 0;
 	if (!trace_all) {
 		__u8 *want = bpf_map_lookup_elem(&traced_syscalls, &nr);

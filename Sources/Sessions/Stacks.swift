@@ -42,6 +42,8 @@ public final class StacksSession {
         public var events = false
         /// Keep the tracing machinery's frames on top of each stack.
         public var keepGlue = false
+        /// --tid, --comm, -c (filtered in the kernel: TaskFilter).
+        public var filter = TaskFilter()
         public var collector = StackCollector.Options()
         public init(targets: [String]) { self.targets = targets }
     }
@@ -52,6 +54,7 @@ public final class StacksSession {
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         if let p = o.pid { try Preflight.requireProcess(p) }
+        try o.filter.check()
         // Tracepoints are checked before the backend, so that `t:` typos are named
         // even where kprobes are unavailable.
         for s in specs where s.isTracepoint { _ = try s.tracepoints() }
@@ -71,6 +74,7 @@ public final class StacksSession {
         child = held
         tracker = try Tracker()
         try tracker.follow(commandPID: held?.pid, pid: o.pid)
+        try tracker.setTaskFilter(o.filter)
         try tracker.attachPhases()
         var co = o.collector
         co.events = o.events

@@ -43,6 +43,11 @@ enum kp_role {
 struct kp_config {
 	__u32 filter_tgids; /* 1: only count tgids in kp_tracked (plus their children) */
 	__u32 follow_forks; /* 1: children of tracked tasks become tracked */
+	/* --tid, --comm, -c: which of the traced tasks' hits are recorded
+	 * (kp_task_wanted); tracking and following forks ignore them. */
+	__u32 only_tid;     /* 0: every thread */
+	__u32 only_cpu;     /* CPU + 1; 0: every CPU */
+	char only_comm[16]; /* the task's comm exactly; "": every name */
 };
 
 /* lost[] indices: what a full map or buffer cost us. */
