@@ -89,6 +89,18 @@ struct kp_hit_event {
 	char comm[16];
 };
 
+/* stacks.bpf.c in event mode at a tracepoint (`kpath trace t:cat:event`):
+ * the hit, then the first KP_TP_DATA_MAX bytes of the tracepoint's raw record
+ * (common fields, the event's fields, __data_loc strings that fit), copied
+ * from its context; user space names the fields from tracefs's format file.
+ * The record lives in the per-CPU perf trace buffer (8 KiB), so the copy
+ * never reads past it. */
+#define KP_TP_DATA_MAX 256
+struct kp_tp_hit_event {
+	struct kp_hit_event hit;
+	__u8 data[KP_TP_DATA_MAX];
+};
+
 /* syscalls.bpf.c: one finished syscall. A record in the ring buffer is this
  * struct cut after data_len bytes of data (KP_SYSCALL_HEAD + data_len), so
  * that `-s 4096` costs ring buffer space only for the calls that carry that
