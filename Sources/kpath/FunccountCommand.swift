@@ -15,7 +15,7 @@ struct FunccountCommand: ParsableCommand {
           kpath funccount -d 5 'tcp_*,udp_*'           # 5 seconds
           kpath funccount -p 1234 -i 1 'ip_*'          # one process, every second
           kpath funccount 'udp_*' -- kpath echo client --proto udp --to 127.0.0.1:7777
-          kpath funccount 't:net:*' -i 1               # tracepoints, as bcc counts them
+          kpath funccount -i 1 't:net:*'               # tracepoints, as bcc
           kpath funccount --comm curl 't:syscalls:sys_enter_*'
 
         With -i every table starts with its HH:MM:SS (bcc prints it with -T only).
