@@ -42,7 +42,7 @@ static __always_inline int count_hit(void *ctx, int by)
 
 	if (only_tgid && (__u32)(pid_tgid >> 32) != only_tgid)
 		return 0;
-	role = kp_role_of(pid_tgid);
+	role = kp_recorded_role(pid_tgid); /* tracked, and --tid/--comm/-c */
 	if (!role)
 		return 0;
 	if (by == BY_COOKIE) {

@@ -68,7 +68,7 @@ int graph_sys_enter(struct tp_sys_enter *ctx)
 	struct in_syscall fresh = { .nr = ctx->id, .lost = 0 }, *s;
 	__u8 *want;
 
-	if (!kp_is_tracked_syscall(pid_tgid, nr))
+	if (!kp_is_tracked_syscall(pid_tgid, nr) || !kp_task_wanted(pid_tgid))
 		return 0;
 	if (!trace_all) {
 		want = bpf_map_lookup_elem(&traced_syscalls, &nr);

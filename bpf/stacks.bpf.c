@@ -33,13 +33,37 @@ struct {
 
 const volatile __u32 tp_target = 0;
 
-static __always_inline int record_stack(void *ctx, __u32 target)
+/* trace at a tracepoint: the hit and the raw record in one ring buffer record */
+static __always_inline int emit_tracepoint_hit(void *ctx, struct kp_stack_key *key, __u32 target)
+{
+	struct kp_tp_hit_event *e = bpf_ringbuf_reserve(&hit_events, sizeof(*e), 0);
+
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return 0;
+	}
+	e->hit.ts = bpf_ktime_get_ns();
+	e->hit.tgid = key->tgid;
+	e->hit.tid = key->tid;
+	e->hit.target = target;
+	e->hit.kstack = key->kstack;
+	e->hit.phase = key->phase;
+	e->hit.softirq = key->softirq;
+	__builtin_memset(e->hit.pad, 0, sizeof(e->hit.pad));
+	__builtin_memcpy(e->hit.comm, key->comm, sizeof(e->hit.comm));
+	if (bpf_probe_read_kernel(e->data, sizeof(e->data), ctx))
+		__builtin_memset(e->data, 0, sizeof(e->data));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int record_stack(void *ctx, __u32 target, int tracepoint)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct kp_stack_key key = {};
 	struct kp_stack_val *val, init = {};
 
-	if (!kp_is_tracked(pid_tgid))
+	if (!kp_recorded_role(pid_tgid))
 		return 0;
 	key.target = target;
 	key.tgid = pid_tgid >> 32;
@@ -69,6 +93,8 @@ static __always_inline int record_stack(void *ctx, __u32 target)
 		}
 	}
 
+	if (emit_events && tracepoint)
+		return emit_tracepoint_hit(ctx, &key, target);
 	if (emit_events) {
 		struct kp_hit_event *e = bpf_ringbuf_reserve(&hit_events, sizeof(*e), 0);
 		if (!e) {
@@ -91,19 +117,19 @@ static __always_inline int record_stack(void *ctx, __u32 target)
 SEC("kprobe")
 int stack_kprobe(struct pt_regs *ctx)
 {
-	return record_stack(ctx, bpf_get_attach_cookie(ctx));
+	return record_stack(ctx, bpf_get_attach_cookie(ctx), 0);
 }
 
 SEC("kprobe.multi")
 int stack_kprobe_multi(struct pt_regs *ctx)
 {
-	return record_stack(ctx, bpf_get_attach_cookie(ctx));
+	return record_stack(ctx, bpf_get_attach_cookie(ctx), 0);
 }
 
 SEC("tracepoint")
 int stack_tracepoint(void *ctx)
 {
-	return record_stack(ctx, bpf_get_attach_cookie(ctx));
+	return record_stack(ctx, bpf_get_attach_cookie(ctx), 1);
 }
 
 SEC("kprobe")
@@ -112,11 +138,11 @@ int stack_kprobe_ip(struct pt_regs *ctx)
 	__u64 ip = kp_kprobe_ip(ctx);
 	__u32 *target = bpf_map_lookup_elem(&target_of, &ip);
 
-	return target ? record_stack(ctx, *target) : 0;
+	return target ? record_stack(ctx, *target, 0) : 0;
 }
 
 SEC("tracepoint")
 int stack_tracepoint_fixed(void *ctx)
 {
-	return record_stack(ctx, tp_target);
+	return record_stack(ctx, tp_target, 1);
 }

@@ -162,7 +162,7 @@ int syscall_enter(struct tp_sys_enter *ctx)
 	struct scratch *s;
 	struct pending *pp;
 
-	if (!kp_is_tracked_syscall(pid_tgid, nr))
+	if (!kp_is_tracked_syscall(pid_tgid, nr) || !kp_task_wanted(pid_tgid))
 		return 0;
 	if (trace_resumed && (nr == NR_clone || nr == NR_clone3 || nr == NR_fork || nr == NR_vfork)) {
 		/* a second thread or process from now on (traced or not by -e): calls may interleave */

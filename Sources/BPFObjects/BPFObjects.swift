@@ -14,6 +14,8 @@ public enum BPFObjectName: String, CaseIterable, Sendable {
     case packets
     /// Call traces: function entries and returns inside syscalls (bpf/graph.bpf.c).
     case graph
+    /// Counts tracepoint hits for funccount 't:cat:*' (bpf/tpcount.bpf.c).
+    case tpcount
 }
 
 public enum BPFObjects {

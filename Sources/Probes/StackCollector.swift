@@ -22,6 +22,9 @@ public struct CollectedStack: Sendable, Equatable {
     public var count: UInt64
     /// bpf_ktime_get_ns (CLOCK_MONOTONIC) of the first hit.
     public var firstNs: UInt64
+    /// Event mode at a tracepoint: the first KP_TP_DATA_MAX bytes of its raw
+    /// record (kp_tp_hit_event), for TracepointFormat to name; else empty.
+    public var record: [UInt8] = []
 
     public init(target: Int, stackID: Int32, addresses: [UInt64], tgid: UInt32, tid: UInt32, comm: String,
                 phase: Phase, softirq: Bool, count: UInt64, firstNs: UInt64) {
@@ -236,9 +239,14 @@ public final class StackCollector {
     private func receive(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= MemoryLayout<kp_hit_event>.size else { return }
         let e = bytes.loadUnaligned(as: kp_hit_event.self)
-        pending.append(StackHit(target: Int(e.target), stackID: e.kstack, addresses: stack(id: e.kstack),
-                                tgid: e.tgid, tid: e.tid, comm: commString(e.comm),
-                                phase: Phase(rawValue: Int(e.phase)) ?? .other, softirq: e.softirq != 0, count: 1, firstNs: e.ts))
+        var hit = StackHit(target: Int(e.target), stackID: e.kstack, addresses: stack(id: e.kstack),
+                           tgid: e.tgid, tid: e.tid, comm: commString(e.comm),
+                           phase: Phase(rawValue: Int(e.phase)) ?? .other, softirq: e.softirq != 0, count: 1, firstNs: e.ts)
+        let head = MemoryLayout<kp_tp_hit_event>.offset(of: \kp_tp_hit_event.data)!
+        if bytes.count >= head + Int(KP_TP_DATA_MAX) {
+            hit.record = Array(bytes[head..<(head + Int(KP_TP_DATA_MAX))])
+        }
+        pending.append(hit)
     }
 
     /// What full maps and buffers cost so far.

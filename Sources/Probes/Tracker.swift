@@ -40,7 +40,7 @@ public final class Tracker {
 
     /// Only tracked processes count; with `followForks`, their children join.
     public func setFilter(tracking: Bool, followForks: Bool) throws {
-        var cfg = kp_config()
+        var cfg = try currentConfig()  // keeps --tid/--comm/-c (TaskFilter.swift)
         cfg.filter_tgids = tracking ? 1 : 0
         cfg.follow_forks = followForks ? 1 : 0
         try object.map("kp_config").update(key: UInt32(0), value: cfg)

@@ -91,6 +91,7 @@ public enum TraceReport {
     /// `%-7d %-7d %-15s %-16s` (trailing blanks trimmed), then `        frame` lines.
     public static func block(_ h: TraceHit, kernelStack: Bool, offsets: Bool = true) -> String {
         var line = pad(String(h.tgid), 7) + " " + pad(String(h.tid), 7) + " " + pad(h.comm, 15) + " " + h.target
+        if let f = h.fields, !f.isEmpty { line += " " + TracepointFieldText.line(f) }
         while line.last == " " { line.removeLast() }
         var out = line + "\n"
         guard kernelStack else { return out }

@@ -35,6 +35,8 @@ public final class FunccountSession {
         public var pid: Int32?
         public var command: [String] = []
         public var backend: Backend?
+        /// --tid, --comm, -c (filtered in the kernel: TaskFilter).
+        public var filter = TaskFilter()
         public init(patterns: [String]) { self.patterns = patterns }
     }
 
@@ -43,6 +45,7 @@ public final class FunccountSession {
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         if let p = o.pid { try Preflight.requireProcess(p) }
+        try o.filter.check()
         Timing.mark("kernel features read")
         let backend = try Preflight.functionBackend(forced: o.backend, features: features)
         Timing.mark("backend chosen: \(backend.rawValue)")
@@ -62,6 +65,7 @@ public final class FunccountSession {
         child = held
         tracker = try Tracker(phases: false)
         try tracker.follow(commandPID: held?.pid, pid: o.pid)
+        try tracker.setTaskFilter(o.filter)
         Timing.mark("tracker (phases object) loaded")
         counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,
                                       onlyProcess: held == nil ? o.pid : nil)
@@ -87,6 +91,7 @@ public final class FunccountSession {
                         FunctionCounts(counts: try counts(), lost: tracker.losses()))
     }
 
+    @discardableResult
     public func stop() -> Double {
         let t = counter.detach()
         tracker.detach()

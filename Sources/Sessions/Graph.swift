@@ -52,6 +52,8 @@ public final class GraphSession {
         public var syscalls: [String]?
         /// Where the command's output goes (compare --graph keeps it off its report).
         public var commandOutput: HeldProcess.Output = .inherit
+        /// --tid, --comm: filtered in the kernel at syscall entry (TaskFilter).
+        public var tasks = TaskFilter()
         public init() {}
     }
 
@@ -63,6 +65,7 @@ public final class GraphSession {
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         if let p = o.pid { try Preflight.requireProcess(p) }
+        try o.tasks.check()
         let backend: Backend
         do {
             backend = try Preflight.functionBackend(forced: o.backend, features: features)
@@ -90,6 +93,7 @@ public final class GraphSession {
         child = held
         tracker = try Tracker(phases: false, interrupts: true)
         try tracker.follow(commandPID: held?.pid, pid: o.pid, followPIDForks: true)
+        try tracker.setTaskFilter(o.tasks)
         try tracker.attachInterrupts()
         recorder = try CallRecorder(functions: functions, backend: backend, tracker: tracker, syscalls: numbers, kallsyms: kallsyms)
         if recorder.report.attached.isEmpty {

@@ -1,3 +1,4 @@
+import KernelInfo
 import Probes
 
 /// One unique kernel stack at one target, as counted in the kernel: per task,
@@ -73,6 +74,8 @@ public struct TraceHit: Codable, Sendable, Equatable {
     public var frames: [String]
     @HexAddresses public var addresses: [UInt64]
     public var stackError: Int32?
+    /// At a tracepoint: its fields, named from tracefs's format (nil elsewhere).
+    public var fields: [TracepointFieldValue]? = nil
 
     public init(ns: UInt64, target: String, targetIsTracepoint: Bool, tgid: UInt32, tid: UInt32, comm: String,
                 phase: Phase, softirq: Bool, frames: [String], addresses: [UInt64], stackError: Int32? = nil) {

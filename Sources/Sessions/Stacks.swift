@@ -27,6 +27,8 @@ public final class StacksSession {
     public let collector: StackCollector
     public let symbolizer: StackSymbolizer
     public let child: HeldProcess?
+    /// Event mode: each tracepoint target's format (by target index), to name fields.
+    public private(set) var formats: [Int: TracepointFormat] = [:]
 
     public struct Options {
         /// `tcp_v4_connect`, `'tcp_*'`, `p::tcp_v4_connect`, `t:net:net_dev_queue`.
@@ -42,6 +44,8 @@ public final class StacksSession {
         public var events = false
         /// Keep the tracing machinery's frames on top of each stack.
         public var keepGlue = false
+        /// --tid, --comm, -c (filtered in the kernel: TaskFilter).
+        public var filter = TaskFilter()
         public var collector = StackCollector.Options()
         public init(targets: [String]) { self.targets = targets }
     }
@@ -52,6 +56,7 @@ public final class StacksSession {
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
         if let p = o.pid { try Preflight.requireProcess(p) }
+        try o.filter.check()
         // Tracepoints are checked before the backend, so that `t:` typos are named
         // even where kprobes are unavailable.
         for s in specs where s.isTracepoint { _ = try s.tracepoints() }
@@ -71,11 +76,17 @@ public final class StacksSession {
         child = held
         tracker = try Tracker()
         try tracker.follow(commandPID: held?.pid, pid: o.pid)
+        try tracker.setTaskFilter(o.filter)
         try tracker.attachPhases()
         var co = o.collector
         co.events = o.events
         collector = try StackCollector(targets: resolved, backend: backend, tracker: tracker, options: co)
         targets = collector.targets
+        if o.events {
+            for (i, t) in collector.targets.enumerated() {
+                if case .tracepoint(let c, let e) = t { formats[i] = Tracefs.format(category: c, event: e) }
+            }
+        }
         var sym = StackSymbolizer(kallsyms: ks, targets: collector.targets)
         sym.trimGlue = !o.keepGlue
         symbolizer = sym
@@ -128,11 +139,18 @@ public final class StacksSession {
 
     /// Event mode: hits that arrive within `timeoutMs`, symbolized, in order.
     public func hits(timeoutMs: Int32) -> [TraceHit] {
-        collector.poll(timeoutMs: timeoutMs).map(symbolizer.hit)
+        collector.poll(timeoutMs: timeoutMs).map(traceHit)
+    }
+
+    /// A hit symbolized, with its tracepoint fields named.
+    func traceHit(_ h: StackHit) -> TraceHit {
+        var t = symbolizer.hit(h)
+        if !h.record.isEmpty, let f = formats[h.target] { t.fields = f.decode(h.record) }
+        return t
     }
 
     /// Event mode: hits already in the ring buffer.
-    public func drainHits() -> [TraceHit] { collector.drain().map(symbolizer.hit) }
+    public func drainHits() -> [TraceHit] { collector.drain().map(traceHit) }
 
     public func losses() -> StackLosses { collector.losses() }
 

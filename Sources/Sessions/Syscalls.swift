@@ -23,6 +23,8 @@ public final class SyscallsSession {
         public var commandOutput: HeldProcess.Output = .inherit
         /// Bytes of each buffer recorded (strace -s; at least 64 so compare's claims see as much as before).
         public var stringLimit = 32
+        /// --tid, --comm: filtered in the kernel at syscall entry (TaskFilter).
+        public var tasks = TaskFilter()
         public init(filter: SyscallFilter) { self.filter = filter }
     }
 
@@ -40,6 +42,7 @@ public final class SyscallsSession {
         }
         try Preflight.requirePrivileges(features)
         if let p = o.pid { try Preflight.requireProcess(p) }
+        try o.tasks.check()
         var held: HeldProcess? = nil
         if let exe = o.command.first {
             let path = try HeldProcess.resolveExecutable(exe)
@@ -49,6 +52,7 @@ public final class SyscallsSession {
         child = held
         tracker = try Tracker(phases: false)
         try tracker.follow(commandPID: held?.pid, pid: o.pid, followPIDForks: o.followForks)
+        try tracker.setTaskFilter(o.tasks)
         collector = try SyscallCollector(tracker: tracker, filter: o.filter,
                                          heldCommands: held.map { [$0.pid] } ?? [], accumulate: o.accumulate,
                                          dataLimit: max(64, o.stringLimit), strace: true)

@@ -22,6 +22,8 @@ struct GraphCommand: ParsableCommand {
 
     @OptionGroup var tracing: TracingOptions
 
+    @OptionGroup var tasks: TaskFilterOptions
+
     @Option(help: "Root trees at these syscalls only (comma-separated names, e.g. connect,sendto).")
     var syscall: String?
 
@@ -78,6 +80,7 @@ struct GraphCommand: ParsableCommand {
             o.patterns = patterns
             o.regex = regexp
             o.pid = tracing.pid
+            o.tasks = tasks.filter()
             o.command = tracing.command
             o.backend = try tracing.parsedBackend()
             o.syscalls = syscall.map { $0.split(separator: ",").map { String($0).trimmed() } }

@@ -21,10 +21,20 @@ struct StacksCommand: ParsableCommand {
             -- kpath echo client --proto udp --to 127.0.0.1:7778
 
         Stacks print most frequent first (bcc's stackcount prints ascending);
-        --limit N keeps the N most frequent.
+        --limit N keeps the N most frequent. -i SECONDS prints and clears the
+        stacks every interval, each table after a blank line and its HH:MM:SS
+        (folded lines: no header). -P keys stacks by process (PID and COMM).
         """)
 
     @OptionGroup var tracing: TracingOptions
+
+    @OptionGroup var filter: TaskFilterOptions
+
+    @Option(name: [.customShort("i"), .customLong("interval")], parsing: .unconditional, help: "Print the stacks every SECONDS and clear them (stackcount -i).")
+    var interval: Double?
+
+    @Option(name: [.customShort("c"), .customLong("cpu")], parsing: .unconditional, help: "Count stacks on this CPU only (stackcount -c).")
+    var cpu: Int?
 
     @Option(parsing: .unconditional, help: "Print only the N most frequent stacks.")
     var limit: Int?
@@ -55,14 +65,23 @@ struct StacksCommand: ParsableCommand {
         if folded && json { throw ValidationError("use either --folded or --json, not both") }
         if let d = durationD, !(d > 0) { throw ValidationError("-D must be a positive number of seconds, got \(d)") }
         if durationD != nil && tracing.duration != nil { throw ValidationError("-D and -d are the same (the duration); give one") }
+        if let i = interval, !(i > 0) { throw ValidationError("-i/--interval must be a positive number of seconds, got \(i)") }
+        if interval != nil && (json || svg != nil) { throw ValidationError("-i prints text (or --folded) every interval; --json and --svg take the whole run: drop -i") }
+        try validateCPU(cpu)
     }
 
     func run() throws {
         try reportingErrors {
             // An unwritable --svg is found before anything is traced.
             if let path = svg { try AtomicFile.checkWritable(path) }
-            let session = try startStacks(probed, tracing, events: false)
+            let session = try startStacks(probed, tracing, filter.filter(cpu: cpu), events: false)
             try session.releaseCommand()
+            let perProcess = perPID || tracing.pid != nil
+            if let interval {
+                try printIntervals(session, every: interval, perProcess: perProcess)
+                detach(session)
+                return
+            }
             waitUntil(durationD ?? tracing.duration, stop: { session.child.map { !$0.isRunning } ?? false })
             if Interrupt.requested && !json && !folded { out("\n") }
             let stacks = try session.stacks()
@@ -70,14 +89,14 @@ struct StacksCommand: ParsableCommand {
             if json {
                 out(try JSONReport.document(session.result()))
             } else {
-                let merged = stacks.merged(offsets: offsets ?? !folded, perProcess: perPID || tracing.pid != nil)
+                let merged = stacks.merged(offsets: offsets ?? !folded, perProcess: perProcess)
                 out(folded ? StackReport.folded(merged, limit: limit) : StackReport.multiline(merged, limit: limit))
                 if let l = limit, merged.count > l {
                     eprint("kpath: showing the \(l) most frequent of \(merged.count) stacks (--limit)")
                 }
             }
             if let path = svg {
-                let merged = stacks.merged(offsets: offsets ?? false, perProcess: perPID || tracing.pid != nil)
+                let merged = stacks.merged(offsets: offsets ?? false, perProcess: perProcess)
                 let folded = FoldedStacks(Array(merged.prefix(limit ?? merged.count)))
                 let title = "kpath stacks " + probed.targets.joined(separator: " ")
                 try AtomicFile.write(FlameGraph.svg(folded: folded, title: title), to: path)
@@ -91,7 +110,7 @@ struct StacksCommand: ParsableCommand {
 
 /// stacks and trace: checks the targets, attaches, and says what is traced
 /// on stderr (the command is still held: release it once ready to read).
-func startStacks(_ probed: StackTargetOptions, _ tracing: TracingOptions, events: Bool) throws -> StacksSession {
+func startStacks(_ probed: StackTargetOptions, _ tracing: TracingOptions, _ filter: TaskFilter, events: Bool) throws -> StacksSession {
     _ = try TraceTargets.parse(probed.targets)
     Interrupt.install()
     var o = StacksSession.Options(targets: probed.targets)
@@ -99,6 +118,7 @@ func startStacks(_ probed: StackTargetOptions, _ tracing: TracingOptions, events
     o.command = tracing.command
     o.backend = try tracing.parsedBackend()
     o.events = events
+    o.filter = filter
     o.keepGlue = probed.keepGlue
     let session = try StacksSession(o)
     eprint(StackReport.tracingLine(targets: session.targets, attached: session.attachedCount, specs: probed.targets))

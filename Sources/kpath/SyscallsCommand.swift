@@ -31,6 +31,8 @@ struct SyscallsCommand: ParsableCommand {
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) until Ctrl-C or until it exits.")
     var pid: Int32?
 
+    @OptionGroup var tasks: TaskFilterOptions
+
     @Option(name: [.customShort("e"), .customLong("trace")], help: "Syscalls to show: names, strace's %classes, socket-io, all; !LIST for all but LIST.")
     var expr: String = "socket-io"
 
@@ -111,6 +113,7 @@ struct SyscallsCommand: ParsableCommand {
             Interrupt.install()
             var o = SyscallsSession.Options(filter: filter)
             o.pid = pid
+            o.tasks = tasks.filter()
             o.command = passthroughCommand
             o.followForks = follow > 0
             o.stringLimit = stringLimit

@@ -41,11 +41,12 @@ struct TraceCommand: ParsableCommand {
     @Option(name: [.customShort("n"), .customLong("name")], help: "Only hits of processes whose name (comm) contains NAME (bcc trace -n).")
     var name: String?
 
-    @Option(name: [.customShort("L"), .customLong("tid")], parsing: .unconditional, help: "Only hits of this thread (bcc trace -L).")
+    @Option(name: .customShort("L"), parsing: .unconditional, help: "Only hits of this thread (bcc trace -L; the same as --tid).")
     var tid: Int32?
 
     @Flag(help: "Print NDJSON: a start line, one line per hit as it comes (its stack with -K), an end line.")
     var json = false
+    @OptionGroup var tasks: TaskFilterOptions
 
     @Flag(inversion: .prefixedNo, help: "Show +0xOFFSET on frames.")
     var offsets = true
@@ -54,14 +55,16 @@ struct TraceCommand: ParsableCommand {
 
     func validate() throws {
         if let m = maxEvents, m <= 0 { throw ValidationError("-M/--max-events must be a positive number, got \(m)") }
-        if let t = tid, t <= 0 { throw ValidationError("-L/--tid must be a positive thread id, got \(t)") }
+        if let t = tid, t <= 0 { throw ValidationError("-L must be a positive thread id, got \(t)") }
+        if tid != nil && tasks.tid != nil { throw ValidationError("-L and --tid are the same (one thread); give one") }
         if let n = name, n.isEmpty { throw ValidationError("-n/--name needs a process name (or part of one)") }
         if relativeTime && clockTime { throw ValidationError("use either -t (seconds since the start) or -T (time of day), not both") }
     }
 
     func run() throws {
         try reportingErrors {
-            let session = try startStacks(probed, tracing, events: true)
+            // -L/--tid and --comm are filtered in the kernel; -n (a part of the name, as bcc's) here.
+            let session = try startStacks(probed, tracing, tasks.filter(tid: tid), events: true)
             let timed = relativeTime || clockTime
             if json {
                 out(try StreamJSON.traceStart(kernel: session.features.release, backend: session.collector.backend,
@@ -84,7 +87,6 @@ struct TraceCommand: ParsableCommand {
             func emit(_ hits: [TraceHit]) -> Bool {
                 for h in hits {
                     if let m = maxEvents, printed >= m { return true }
-                    if let t = tid, h.tid != UInt32(t) { continue }
                     if let n = name, !h.comm.contains(n) { continue }
                     if json {
                         var h = h

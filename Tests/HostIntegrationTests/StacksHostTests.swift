@@ -268,8 +268,10 @@ final class StacksHostTests: XCTestCase {
         let heads = lines.filter { !$0.hasPrefix(" ") }.dropFirst()
         XCTAssertEqual(heads.count, 2, r.stdout)
         for h in heads {
-            XCTAssertNotNil(h.range(of: #"^[0-9]+ +[0-9]+ +\S+ +net:net_dev_queue$"#, options: .regularExpression), h)
-            XCTAssertEqual(h.count, 7 + 1 + 7 + 1 + 15 + 1 + "net:net_dev_queue".count, "columns %-7d %-7d %-15s: \(h)")
+            // then the tracepoint's fields by name (docs/habits.md)
+            XCTAssertNotNil(h.range(of: #"^[0-9]+ +[0-9]+ +\S+ +net:net_dev_queue skbaddr=0x[0-9a-f]+ len=[0-9]+ name="lo"$"#, options: .regularExpression), h)
+            XCTAssertEqual(h.range(of: " net:net_dev_queue").map { h.distance(from: h.startIndex, to: $0.lowerBound) }, 7 + 1 + 7 + 1 + 15,
+                           "columns %-7d %-7d %-15s: \(h)")
         }
         XCTAssertTrue(lines.contains { $0.hasPrefix("        udp_sendmsg+0x") }, r.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("        ip_send_skb+0x") }, r.stdout)

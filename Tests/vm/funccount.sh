@@ -127,6 +127,20 @@ t_backend_unavailable() {
 }
 check "funccount --backend B where B is unavailable: one line, exit 1" t_backend_unavailable
 
+t_letters() {
+	# bcc's letters (issue 17): tracepoints counted (one object instance per
+	# tracepoint before 5.15: no cookies), --comm filtering function hits in the kernel
+	dial="kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3"
+	runs /tmp/fcl.out kpath funccount 't:sock:inet_sock_set_state,t:syscalls:sys_enter_connect' -- $dial || return 1
+	[ "$(count_of /tmp/fcl.out syscalls:sys_enter_connect)" = 3 ] &&
+	[ "$(count_of /tmp/fcl.out sock:inet_sock_set_state)" -ge 6 ] || return 1
+	runs /tmp/fcl2.out kpath funccount --comm kpath tcp_v4_connect -- $dial || return 1
+	[ "$(count_of /tmp/fcl2.out tcp_v4_connect)" = 3 ] || return 1
+	runs /tmp/fcl3.out kpath funccount --comm nosuch tcp_v4_connect -- $dial || return 1
+	hasnt /tmp/fcl3.out '^tcp_v4_connect'
+}
+check "funccount t:sock:*,t:syscalls:sys_enter_connect counts; --comm filters tcp_v4_connect in the kernel" t_letters
+
 check "funccount leaves no probe attached after SIGINT" sigint_leaves_nothing 3 kpath funccount 'tcp_*'
 
 stop_servers $fc_servers

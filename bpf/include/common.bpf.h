@@ -75,6 +75,37 @@ static __always_inline __u8 kp_role_of(__u64 pid_tgid)
 	return *role;
 }
 
+/* --tid, --comm, -c (kp_config): whether a traced task's hit is recorded.
+ * Separate from kp_role_of: a filtered-out parent still hands its role to
+ * its children (`--comm cat -- sh -c cat` must follow sh to find cat). */
+static __always_inline int kp_task_wanted(__u64 pid_tgid)
+{
+	__u32 zero = 0;
+	struct kp_config *cfg = bpf_map_lookup_elem(&kp_config, &zero);
+	__u64 comm[2] = {}, want[2];
+
+	if (!cfg)
+		return 1;
+	if (cfg->only_tid && cfg->only_tid != (__u32)pid_tgid)
+		return 0;
+	if (cfg->only_cpu && cfg->only_cpu - 1 != bpf_get_smp_processor_id())
+		return 0;
+	if (!cfg->only_comm[0])
+		return 1;
+	/* both NUL-padded to 16 bytes: two word compares */
+	__builtin_memcpy(want, cfg->only_comm, sizeof(want));
+	bpf_get_current_comm(comm, sizeof(comm));
+	return comm[0] == want[0] && comm[1] == want[1];
+}
+
+/* The role of a task whose hits are recorded: traced, and passing the filters. */
+static __always_inline __u8 kp_recorded_role(__u64 pid_tgid)
+{
+	__u8 role = kp_role_of(pid_tgid);
+
+	return role && kp_task_wanted(pid_tgid) ? role : 0;
+}
+
 static __always_inline int kp_is_tracked(__u64 pid_tgid)
 {
 	return kp_role_of(pid_tgid) != 0;

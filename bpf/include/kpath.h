@@ -43,6 +43,11 @@ enum kp_role {
 struct kp_config {
 	__u32 filter_tgids; /* 1: only count tgids in kp_tracked (plus their children) */
 	__u32 follow_forks; /* 1: children of tracked tasks become tracked */
+	/* --tid, --comm, -c: which of the traced tasks' hits are recorded
+	 * (kp_task_wanted); tracking and following forks ignore them. */
+	__u32 only_tid;     /* 0: every thread */
+	__u32 only_cpu;     /* CPU + 1; 0: every CPU */
+	char only_comm[16]; /* the task's comm exactly; "": every name */
 };
 
 /* lost[] indices: what a full map or buffer cost us. */
@@ -82,6 +87,18 @@ struct kp_hit_event {
 	__u8 softirq;
 	__u8 pad[6];
 	char comm[16];
+};
+
+/* stacks.bpf.c in event mode at a tracepoint (`kpath trace t:cat:event`):
+ * the hit, then the first KP_TP_DATA_MAX bytes of the tracepoint's raw record
+ * (common fields, the event's fields, __data_loc strings that fit), copied
+ * from its context; user space names the fields from tracefs's format file.
+ * The record lives in the per-CPU perf trace buffer (8 KiB), so the copy
+ * never reads past it. */
+#define KP_TP_DATA_MAX 256
+struct kp_tp_hit_event {
+	struct kp_hit_event hit;
+	__u8 data[KP_TP_DATA_MAX];
 };
 
 /* syscalls.bpf.c: one finished syscall. A record in the ring buffer is this
