@@ -12,6 +12,11 @@ const volatile __u8 use_phases = 0;
 /* funccount -p PID (children not followed): one compare turns every other
  * task away before any map lookup, as bpftrace's `pid == N` does. */
 const volatile __u32 only_tgid = 0;
+/* Measurement only (scripts/bench-hit, KPATH_FUNCCOUNT_SKIP): each bit drops
+ * one step of the hot path so the verifier prunes it, to time that step by
+ * difference. 0 in every real session. */
+const volatile __u32 bench_skip = 0;
+enum { SKIP_ROLE = 1, SKIP_WHICH = 2, SKIP_IRQ = 4, SKIP_COUNT = 8 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -42,10 +47,12 @@ static __always_inline int count_hit(void *ctx, int by)
 
 	if (only_tgid && (__u32)(pid_tgid >> 32) != only_tgid)
 		return 0;
-	role = kp_role_of(pid_tgid);
+	role = bench_skip & SKIP_ROLE ? KP_ROLE_CLIENT : kp_role_of(pid_tgid);
 	if (!role)
 		return 0;
-	if (by == BY_COOKIE) {
+	if (bench_skip & SKIP_WHICH) {
+		index = 0;
+	} else if (by == BY_COOKIE) {
 		index = bpf_get_attach_cookie(ctx);
 	} else {
 		ip = by == BY_KPROBE_IP ? kp_kprobe_ip(ctx) : bpf_get_func_ip(ctx);
@@ -54,7 +61,10 @@ static __always_inline int count_hit(void *ctx, int by)
 			return 0;
 		index = *found;
 	}
-	key = (index * KP_NROLES + role - 1) * KP_SLOTS + (use_phases ? kp_phase((__u32)pid_tgid) : KP_NONE) * 2 + kp_in_irq();
+	key = (index * KP_NROLES + role - 1) * KP_SLOTS + (use_phases ? kp_phase((__u32)pid_tgid) : KP_NONE) * 2 +
+	      (bench_skip & SKIP_IRQ ? 0 : kp_in_irq());
+	if (bench_skip & SKIP_COUNT)
+		return key == ~0U; /* keeps key computed, nothing stored */
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (v)
 		*v += 1;

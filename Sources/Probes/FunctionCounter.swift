@@ -1,6 +1,7 @@
 import BPFObjects
 import BPFRecords
 import Dispatch
+import Glibc
 import KernelInfo
 import Libbpf
 
@@ -30,6 +31,7 @@ public final class FunctionCounter {
         try object.map("ip_to_index").setMaxEntries(max(1, functions.count) * 2)
         try object.setRodata("use_phases", UInt8(tracker.phasesAttached ? 1 : 0))
         try object.setRodata("only_tgid", UInt32(max(0, onlyProcess ?? 0)))
+        try object.setRodata("bench_skip", Self.benchSkip)
         try object.load()
         probes = FunctionProbes(functions: functions)
         let prog = try object.program(program)
@@ -69,6 +71,13 @@ public final class FunctionCounter {
         report.links = probes.links.count
         report.seconds = seconds(since: start)
         return report
+    }
+
+    /// `KPATH_FUNCCOUNT_SKIP=BITS` (scripts/bench-hit only): steps of the hot
+    /// path left out to time each by difference; the counts are then wrong.
+    static var benchSkip: UInt32 {
+        guard let v = getenv("KPATH_FUNCCOUNT_SKIP") else { return 0 }
+        return UInt32(String(cString: v)) ?? 0
     }
 
     /// Counter slots per function: roles x phases x {task, irq}.
