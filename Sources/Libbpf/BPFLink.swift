@@ -21,6 +21,9 @@ public final class BPFLink {
         return BPFLink(raw: link)
     }
 
+    /// The link's file descriptor, -1 once detached.
+    public var fd: Int32 { raw.map { bpf_link__fd($0) } ?? rawFD }
+
     public func detach() {
         if let raw { bpf_link__destroy(raw) }
         raw = nil

@@ -1,6 +1,7 @@
 import BPFObjects
 import BPFRecords
 import Dispatch
+import Glibc
 import KernelInfo
 import Libbpf
 
@@ -20,7 +21,7 @@ public final class FunctionCounter {
         try tracker.share(into: object)
         let program: String
         switch backend {
-        case .kprobeMulti: program = "count_kprobe_multi"
+        case .kprobeMulti: program = Self.multiLinkTellsCookies ? "count_kprobe_multi_ip" : "count_kprobe_multi"
         case .kprobe: program = HitKey.current == .cookie ? "count_kprobe" : "count_kprobe_ip"
         case .fentry: program = "count_fentry"
         case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot count kernel functions")
@@ -30,11 +31,14 @@ public final class FunctionCounter {
         try object.map("ip_to_index").setMaxEntries(max(1, functions.count) * 2)
         try object.setRodata("use_phases", UInt8(tracker.phasesAttached ? 1 : 0))
         try object.setRodata("only_tgid", UInt32(max(0, onlyProcess ?? 0)))
+        try object.setRodata("bench_skip", Self.benchSkip)
         try object.load()
         probes = FunctionProbes(functions: functions)
         let prog = try object.program(program)
         switch backend {
-        case .kprobeMulti: report = try probes.attachMulti(prog)
+        case .kprobeMulti:
+            report = try probes.attachMulti(prog)
+            if program == "count_kprobe_multi_ip" { try Self.fileAddresses(of: probes, into: try object.map("ip_to_index"), capacity: functions.count) }
         case .kprobe where program == "count_kprobe_ip":
             let keys = AddressKeys(map: try object.map("ip_to_index"), addresses: try (kallsyms ?? Kallsyms.load()).functionAddresses())
             report = try probes.attachEach(prog, keys: keys)
@@ -69,6 +73,34 @@ public final class FunctionCounter {
         report.links = probes.links.count
         report.seconds = seconds(since: start)
         return report
+    }
+
+    /// 6.9+: a kprobe.multi link reports each address's cookie, so hits can be
+    /// keyed by address in a hash (count_kprobe_multi_ip) instead of the cookie
+    /// helper's binary search, which scripts/bench-hit measured at ~2/3 of a hit.
+    static var multiLinkTellsCookies: Bool {
+        var u = utsname()
+        uname(&u)
+        let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let v = release.split(separator: ".").prefix(2).map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        return v.count == 2 && (v[0], v[1]) >= (6, 9)
+    }
+
+    /// Address -> function index for count_kprobe_multi_ip, from each link's
+    /// own (address, cookie) pairs; a link that cannot tell leaves its hits on the cookie.
+    static func fileAddresses(of probes: FunctionProbes, into index: BPFMap, capacity: Int) throws {
+        for link in probes.links {
+            for (address, cookie) in KprobeMultiInfo.addressCookies(link, capacity: capacity) ?? [] {
+                try index.update(key: address, value: UInt32(cookie))
+            }
+        }
+    }
+
+    /// `KPATH_FUNCCOUNT_SKIP=BITS` (scripts/bench-hit only): steps of the hot
+    /// path left out to time each by difference; the counts are then wrong.
+    static var benchSkip: UInt32 {
+        guard let v = getenv("KPATH_FUNCCOUNT_SKIP") else { return 0 }
+        return UInt32(String(cString: v)) ?? 0
     }
 
     /// Counter slots per function: roles x phases x {task, irq}.

@@ -40,6 +40,23 @@ final class ProgramStatsHostTests: XCTestCase {
         withExtendedLifetime((link, on)) {}
     }
 
+    /// KprobeMultiInfo reads link info with a hand-made layout: on a link of
+    /// another type (this host has no kprobes) it must answer nil, never pairs
+    /// that would key funccount's hits wrongly. The kprobe.multi case is
+    /// checked in the VMs (Tests/vm funccount: exact counts on 6.12).
+    func testKprobeMultiInfoRefusesALinkOfAnotherType() throws {
+        guard getuid() == 0 else { throw XCTSkip("loading BPF programs needs root") }
+        let object = try BPFObject(name: "phases", bytes: BPFObjects.bytes(.phases))
+        for p in object.programs where p.name != "phase_exit" { p.autoload = false }
+        try object.load()
+        let link = try object.program("phase_exit").attach()
+        XCTAssertGreaterThanOrEqual(link.fd, 0)
+        XCTAssertNil(KprobeMultiInfo.addressCookies(link, capacity: 4))
+        link.detach()
+        XCTAssertEqual(link.fd, -1)
+        XCTAssertNil(KprobeMultiInfo.addressCookies(link, capacity: 4))
+    }
+
     private func readSysctl(_ path: String) -> String? {
         guard let f = fopen(path, "r") else { return nil }
         defer { fclose(f) }
