@@ -177,7 +177,7 @@ extension HTMLReport {
             }
             body += "<div>" + table(["ms", "client syscall", oneHost != nil ? "ports" : "from → to", "flags", "len", "sent by"], rows, className: "pkts") + "</div>\n</div>\n"
         }
-        return Section(id: "packets", title: "Packets of dial 1",
+        return Section(id: "packets", title: r.isCommandRun ? "Packets of run 1" : "Packets of dial 1",
                        intro: "Every packet at net:net_dev_queue, placed in the client syscall whose time interval holds it (ms since the run started). On loopback the peer's reply often leaves in softirq on the client's own stack.",
                        body: body)
     }
@@ -262,7 +262,7 @@ extension HTMLReport {
             }
         }
         let targets = Set(r.runs.flatMap { $0.stacks.filter { $0.role == .client }.map(\.target) }).sorted()
-        return Section(id: "flame", title: "Flame graphs of TCP's and UDP's dial",
+        return Section(id: "flame", title: r.isCommandRun ? "Flame graphs of each command" : "Flame graphs of TCP's and UDP's dial",
                        intro: "The client's kernel stacks taken at \(targets.joined(separator: ", ")): the syscall at the bottom, the probe point on top, width = hits. Hover a frame for its count.",
                        body: body)
     }
@@ -332,6 +332,6 @@ extension HTMLReport {
         for run in r.runs {
             body += "<details><summary>\(run.title) client: \(run.syscalls.count) syscall lines</summary><pre>\(esc(run.syscalls.joined(separator: "\n")))</pre></details>\n"
         }
-        return Section(id: "syscalls", title: "The clients' syscalls", intro: "strace-style, from the syscall tracepoints (click to open).", body: body)
+        return Section(id: "syscalls", title: r.isCommandRun ? "The commands' syscalls" : "The clients' syscalls", intro: "strace-style, from the syscall tracepoints (click to open).", body: body)
     }
 }

@@ -40,6 +40,9 @@ public enum CompareReport {
         }
         o += columns(table)
 
+        if r.isCommandRun && table.count == 1 { o += "  (none: no function was \(r.mode == .functions ? "counted" : "on a stack taken") while the commands ran)\n" }
+        o += CommandRunReport.syscalls(r)
+
         // (c) per path syscall: functions only in one protocol, in some, in all
         if r.runs.count >= 2 {
             for ph in pathPhases {

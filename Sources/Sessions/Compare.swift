@@ -32,6 +32,8 @@ public final class CompareSession {
         var p = defaultPatterns
         if protocols.contains(where: \.isIPv6) { p += ["ip6_*", "inet6_*", "udpv6_*"] }
         if protocols.contains(where: \.isUnix) { p += ["unix_*"] }
+        // Where a Unix datagram lands: straight on the peer's receive queue.
+        if protocols.contains(.unixgram) { p += ["skb_queue_tail"] }
         return p
     }
 

@@ -64,10 +64,12 @@ public enum PairClaims {
         guard let sg, !sg.functions.isEmpty else { return (.unknown, packets + "; no function was counted in the unixgram client's write (are the patterns too narrow? unix_* is needed)") }
         let send = perDial(sg, ["unix_dgram_sendmsg"])
         let wake = perDial(sg, ["sock_def_readable"])
+        let queued = perDial(sg, ["skb_queue_tail"])
         let ipUdp = sg.functions.filter { f in ["ip_", "ip6_", "udp_", "udpv6_", "__udp"].contains { f.function.hasPrefix($0) } }
         let udpSend = perDial(s4, FunctionRole.udpSendmsg.allNames), toIP = perDial(s4, FunctionRole.udpSendSkb.allNames)
         func show(_ h: FunctionHits?, _ what: String) -> String { h.map { "\($0.function) \(Claims.fmt($0.perDial))/dial" } ?? "no \(what)" }
-        var e = packets + "; UNIXGRAM's write: \(show(send, "unix_dgram_sendmsg"))" + (wake.map { ", the peer woken by \($0.function) \(Claims.fmt($0.perDial))/dial" } ?? "")
+        var e = packets + "; UNIXGRAM's write: \(show(send, "unix_dgram_sendmsg"))" + (queued.map { ", the skb put on the peer's queue by \($0.function) \(Claims.fmt($0.perDial))/dial" } ?? "")
+            + (wake.map { ", the peer woken by \($0.function) \(Claims.fmt($0.perDial))/dial" } ?? "")
         e += ipUdp.isEmpty ? ", 0 ip_*/udp_* functions among \(sg.distinct)" : ", but ip/udp functions ran: " + ipUdp.prefix(5).map(\.function).joined(separator: ", ")
         e += "; UDP's write: \(show(udpSend, "udp_sendmsg")), \(show(toIP, "ip_send_skb"))"
         return (send != nil && ipUdp.isEmpty && udpSend != nil && toIP != nil && udpSent > 0 ? .held : .notHeld, e)
