@@ -46,7 +46,8 @@ public enum PairClaims {
         guard let c6, !c6.functions.isEmpty else { return (.unknown, packets + "; no function was counted in the udp6 client's connect (are the patterns too narrow? ip6_* is needed)") }
         let v4Names = FunctionRole.udpConnect.allNames.filter { !$0.contains("6") }
         let v4 = perDial(c4, v4Names), v6 = perDial(c6, ip6Connect), route = perDial(c6, ip6Route)
-        let v4In6 = perDial(c6, v4Names)
+        // IPv4's own datagram connect (not 7.x's shared udp_connect) has no business in UDP6's.
+        let v4In6 = perDial(c6, v4Names.filter { $0.contains("ip4") })
         func show(_ h: FunctionHits?, _ what: String) -> String { h.map { "\($0.function) \(Claims.fmt($0.perDial))/dial" } ?? "no \(what)" }
         let e = packets + "; UDP's connect: \(show(v4, "ip4 datagram connect")); UDP6's: \(show(v6, "ip6 datagram connect")), \(show(route, "IPv6 route lookup"))"
             + (v4In6.map { "; but UDP6 also ran \($0.function)" } ?? "")
