@@ -14,7 +14,7 @@ public enum CompareReport {
             o += "      tracepoints (\(CompareSession.stackTracepointNames)). No call counts are invented.\n"
         } else {
             let att = r.runs.first.map { "\($0.functionsAttached) functions attached (\(r.patterns.joined(separator: ","))), \($0.functionsSkipped) skipped" } ?? ""
-            o += "backend \(r.backend): \(att)\n"
+            o += "backend \(r.backend.rawValue): \(att)\n"
         }
         o += cFormat("took %.1f s\n", r.seconds)
 
@@ -45,7 +45,8 @@ public enum CompareReport {
 
         // (c) per path syscall: functions only in one protocol, in some, in all
         if r.runs.count >= 2 {
-            for ph in pathPhases {
+            // A command's work is mostly in syscalls of no socket phase: those too.
+            for ph in r.isCommandRun ? pathPhases + [.other] : pathPhases {
                 let sets = r.runs.map { run in phases(run, r.mode).first { $0.phase == ph }?.functions ?? [] }
                 if sets.allSatisfy(\.isEmpty) { continue }
                 o += section(onlyInTitle(ph, r.runs.map(\.title)))
@@ -152,7 +153,7 @@ public enum CompareReport {
     /// "connect(2): functions only in TCP, only in UDP, in both"
     static func onlyInTitle(_ ph: Phase, _ protos: [String]) -> String {
         let only = protos.map { "only in \($0)" }.joined(separator: ", ")
-        return "\(ph)(2): functions \(only), " + (protos.count == 2 ? "in both" : "in all, in some")
+        return (ph == .other ? "other syscalls" : "\(ph)(2)") + ": functions \(only), " + (protos.count == 2 ? "in both" : "in all, in some")
     }
 
     /// Per protocol the functions no other one ran; then those all ran; with
