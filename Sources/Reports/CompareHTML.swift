@@ -11,7 +11,7 @@ extension HTMLReport {
     }
 
     public static func comparePage(_ r: CompareResult, generated: Date = Date()) -> Page {
-        Page(title: "kpath compare \(r.runs.map { $0.proto.rawValue }.joined(separator: " ")) — kernel \(r.kernel)",
+        Page(title: "kpath compare \(r.runs.map(\.key).joined(separator: " ")) — kernel \(r.kernel)",
              facts: compareFacts(r, generated: generated), notice: modeNotice(r), sections: compareSections(r))
     }
 
@@ -22,7 +22,7 @@ extension HTMLReport {
         if r.mode == .functions, let run = r.runs.first {
             f.append(("functions", "\(run.functionsAttached) attached (\(r.patterns.joined(separator: ","))), \(run.functionsSkipped) skipped"))
         }
-        f += [("dials", "\(r.dials) per protocol, \(r.side.rawValue) side"), ("command", r.command),
+        f += [(r.repetitions, "\(r.dials) per \(r.isCommandRun ? "command" : "protocol"), \(r.side.rawValue) side"), ("command", r.command),
               ("date", isoDate(generated)), ("took", cFormat("%.1f s", r.seconds))]
         return f
     }
@@ -40,8 +40,9 @@ extension HTMLReport {
 
     /// Every compare section, in the text report's order, claims first.
     public static func compareSections(_ r: CompareResult) -> [Section] {
-        var out: [Section] = [claimsSection(r), perSyscallSection(r)]
-        if r.mode == .functions {
+        // --run: no claims, no article; the commands side by side.
+        var out: [Section] = r.isCommandRun ? [perSyscallSection(r)] : [claimsSection(r), perSyscallSection(r)]
+        if r.mode == .functions && !r.isCommandRun {
             out.append(funccountSection(r))
             out.append(keyFunctionsSection(r))
         }
@@ -87,11 +88,11 @@ extension HTMLReport {
             if cells.allSatisfy({ ($0?.distinct ?? 0) == 0 }) { continue }
             rows.append([.html("<code>\(esc(ph.description))</code>")] + cells.flatMap { [Cell.num("\($0?.distinct ?? 0)"), .num(f2($0?.callsPerDial ?? 0))] })
         }
-        let unit = fm ? "calls/dial" : "stack hits/dial"
+        let unit = (fm ? "calls/" : "stack hits/") + (r.isCommandRun ? "run" : "dial")
         return Section(id: "per-syscall", title: fm ? "Per syscall: distinct functions and calls per dial" : "Per syscall: functions seen on stacks",
                        intro: fm ? "Each call is attributed to the client syscall it ran under (softirq work on the client's stack included)."
                            : "Distinct functions on the kernel stacks taken at tracepoints during each client syscall, and stack hits per dial.",
-                       body: table(["syscall"] + r.runs.flatMap { ["\($0.proto.title) functions", "\($0.proto.title) \(unit)"] }, rows, className: "narrow"))
+                       body: table(["syscall"] + r.runs.flatMap { ["\($0.title) functions", "\($0.title) \(unit)"] }, rows, className: "narrow"))
     }
 
     static func funccountSection(_ r: CompareResult) -> Section {
@@ -102,7 +103,7 @@ extension HTMLReport {
             for ph in run.phases { for f in ph.functions where f.function.hasPrefix(prefix) { totals[f.function, default: 0] += f.calls } }
             let sorted = totals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             let rows = sorted.map { [Cell.html("<code>\(esc($0.key))</code>"), .num("\($0.value)")] }
-            body += "<div><h3>\(run.proto.rawValue.uppercased()) client: \(prefix)* calls (\(sorted.count) functions, \(sorted.reduce(0) { $0 + $1.value }) calls, \(run.dials) dials)</h3>\n"
+            body += "<div><h3>\(run.title) client: \(prefix)* calls (\(sorted.count) functions, \(sorted.reduce(0) { $0 + $1.value }) calls, \(run.dials) dials)</h3>\n"
             body += "<div class=\"scroll\">" + table(["FUNC", "COUNT"], rows, className: "narrow") + "</div></div>\n"
         }
         body += "</div>"
@@ -116,7 +117,7 @@ extension HTMLReport {
             for run in r.runs {
                 for ph in run.phases {
                     guard let h = ph.functions.first(where: { $0.function == f }) else { continue }
-                    rows.append([.html("<code>\(esc(f))</code>"), Cell(run.proto.rawValue), Cell(ph.phase.description), .num(f2(h.perDial)), .num("\(h.inInterrupt)")])
+                    rows.append([.html("<code>\(esc(f))</code>"), Cell(run.key), Cell(ph.phase.description), .num(f2(h.perDial)), .num("\(h.inInterrupt)")])
                 }
             }
         }
@@ -127,7 +128,7 @@ extension HTMLReport {
 
     static func onlyInSection(_ r: CompareResult) -> Section {
         var rows: [[Cell]] = []
-        let protos = r.runs.map(\.proto)
+        let protos = r.runs.map(\.title)
         for ph in CompareReport.pathPhases {
             let sets = r.runs.map { CompareReport.phases($0, r.mode).first { $0.phase == ph }?.functions ?? [] }
             if sets.allSatisfy(\.isEmpty) { continue }
@@ -141,9 +142,9 @@ extension HTMLReport {
             rows.append(row)
         }
         let all = protos.count == 2 ? "both" : "all"
-        return Section(id: "only-in", title: "Functions " + protos.map { "only in \($0.title)" }.joined(separator: ", ") + (protos.count == 2 ? ", in both" : ", in all"),
+        return Section(id: "only-in", title: "Functions " + protos.map { "only in \($0)" }.joined(separator: ", ") + (protos.count == 2 ? ", in both" : ", in all"),
                        intro: r.mode == .functions ? "Per syscall, with calls per dial." : "Per syscall, functions seen on stacks, with stack hits per dial.",
-                       body: table(["syscall"] + protos.map { "only \($0.title)" } + ["\(all) (\(protos.first?.title ?? "")'s figure)"], rows, className: "lists"))
+                       body: table(["syscall"] + protos.map { "only \($0)" } + ["\(all) (\(protos.first ?? "")'s figure)"], rows, className: "lists"))
     }
 
     static func fnList(_ fns: [FunctionHits]) -> String {
@@ -154,15 +155,19 @@ extension HTMLReport {
     static func packetsSection(_ r: CompareResult) -> Section {
         var body = ""
         for run in r.runs {
+            if run.proto == .command && run.packets.isEmpty {
+                body += "<div class=\"packets\">\n<h3>\(esc(run.title)): no packets</h3>\n<p class=\"muted\">No packet reached a network device (net:net_dev_queue) while it ran.</p>\n</div>\n"
+                continue
+            }
             if run.proto.isUnix && run.packets.isEmpty {
-                body += "<div class=\"packets\">\n<h3>\(run.proto.title): no packets</h3>\n<p class=\"muted\">A Unix socket hands its data to the peer socket directly; nothing reaches a network device (net:net_dev_queue saw no packet from the client's or server's tasks).</p>\n</div>\n"
+                body += "<div class=\"packets\">\n<h3>\(run.title): no packets</h3>\n<p class=\"muted\">A Unix socket hands its data to the peer socket directly; nothing reaches a network device (net:net_dev_queue saw no packet from the client's or server's tasks).</p>\n</div>\n"
                 continue
             }
             let dial1 = run.packets.filter { $0.dial == 1 }
             // On loopback every address has the same host: show it once, ports in the table.
             let hosts = Set(dial1.flatMap { [host($0.source), host($0.destination)] })
             let oneHost = hosts.count == 1 ? hosts.first : nil
-            body += "<div class=\"packets\">\n<h3>\(run.proto.rawValue.uppercased()): \(dial1.count) packet\(dial1.count == 1 ? "" : "s") in dial 1 (\(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)\(oneHost.map { ", all on \(esc($0))" } ?? "")</h3>\n"
+            body += "<div class=\"packets\">\n<h3>\(run.title): \(dial1.count) packet\(dial1.count == 1 ? "" : "s") in dial 1 (\(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)\(oneHost.map { ", all on \(esc($0))" } ?? "")</h3>\n"
             body += "<div class=\"timeline\">" + sequenceDiagram(run) + "</div>\n"
             let rows = dial1.map { p -> [Cell] in
                 let route = oneHost != nil ? "\(port(p.source)) → \(port(p.destination))" : "\(p.source) → \(p.destination)"
@@ -172,7 +177,7 @@ extension HTMLReport {
             }
             body += "<div>" + table(["ms", "client syscall", oneHost != nil ? "ports" : "from → to", "flags", "len", "sent by"], rows, className: "pkts") + "</div>\n</div>\n"
         }
-        return Section(id: "packets", title: "Packets of dial 1",
+        return Section(id: "packets", title: r.isCommandRun ? "Packets of run 1" : "Packets of dial 1",
                        intro: "Every packet at net:net_dev_queue, placed in the client syscall whose time interval holds it (ms since the run started). On loopback the peer's reply often leaves in softirq on the client's own stack.",
                        body: body)
     }
@@ -197,7 +202,7 @@ extension HTMLReport {
         let width = 540, top = 56, row = 38, bottom = 18
         let client = 190.0, server = 420.0
         let height = top + max(packets.count, 1) * row + bottom
-        let p = run.proto.rawValue
+        let p = run.key
         var s = "<svg class=\"seq\" role=\"img\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         s += "<title>\(esc(p.uppercased())) dial 1: packets between client and server</title>\n"
         s += "<defs><marker id=\"arr-\(p)-c\" class=\"m-client\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker>"
@@ -249,15 +254,15 @@ extension HTMLReport {
         var body = ""
         for run in r.runs {
             let folded = dialFolded(run)
-            let title = "\(run.proto.rawValue.uppercased()) dial: the client's kernel stacks, by syscall (\(run.dials) dials)"
+            let title = "\(run.title) dial: the client's kernel stacks, by syscall (\(run.dials) dials)"
             if folded.lines.isEmpty {
                 body += "<h3>\(esc(title))</h3><p class=\"muted\">no client stack was taken.</p>\n"
             } else {
-                body += "<figure class=\"flame\">" + inlineSVG(FlameGraph.svg(folded: folded, title: title), id: "flame-\(run.proto.rawValue)") + "</figure>\n"
+                body += "<figure class=\"flame\">" + inlineSVG(FlameGraph.svg(folded: folded, title: title), id: "flame-\(run.key)") + "</figure>\n"
             }
         }
         let targets = Set(r.runs.flatMap { $0.stacks.filter { $0.role == .client }.map(\.target) }).sorted()
-        return Section(id: "flame", title: "Flame graphs of TCP's and UDP's dial",
+        return Section(id: "flame", title: r.isCommandRun ? "Flame graphs of each command" : "Flame graphs of TCP's and UDP's dial",
                        intro: "The client's kernel stacks taken at \(targets.joined(separator: ", ")): the syscall at the bottom, the probe point on top, width = hits. Hover a frame for its count.",
                        body: body)
     }
@@ -325,8 +330,8 @@ extension HTMLReport {
     static func syscallsSection(_ r: CompareResult) -> Section {
         var body = ""
         for run in r.runs {
-            body += "<details><summary>\(run.proto.rawValue.uppercased()) client: \(run.syscalls.count) syscall lines</summary><pre>\(esc(run.syscalls.map(\.rendered).joined(separator: "\n")))</pre></details>\n"
+            body += "<details><summary>\(run.title) client: \(run.syscalls.count) syscall lines</summary><pre>\(esc(run.syscalls.map(\.rendered).joined(separator: "\n")))</pre></details>\n"
         }
-        return Section(id: "syscalls", title: "The clients' syscalls", intro: "strace-style, from the syscall tracepoints (click to open).", body: body)
+        return Section(id: "syscalls", title: r.isCommandRun ? "The commands' syscalls" : "The clients' syscalls", intro: "strace-style, from the syscall tracepoints (click to open).", body: body)
     }
 }

@@ -18,20 +18,20 @@ public enum CompareReport {
             return "\n" + t + (last.count + 3 <= width ? " ==" : "") + "\n"
         }
         var o = ""
-        o += wrap("kpath compare \(r.runs.map(\.proto.rawValue).joined(separator: " ")) — kernel \(r.kernel), \(r.dials) dials each, \(r.side) side")
+        o += wrap("kpath compare \(r.runs.map { $0.name.map { "--run \($0)" } ?? $0.proto.rawValue }.joined(separator: " ")) — kernel \(r.kernel), \(r.dials) \(r.repetitions) each, \(r.side) side")
         if r.mode == .tracepoints {
             o += wrap("MODE: tracepoints only (degraded). \(r.modeReason ?? "")", "      ")
             o += wrap("Function counts need kprobes or fentry; below, functions are those seen on kernel stacks taken at "
                       + "tracepoints (\(CompareSession.stackTracepointNames)). No call counts are invented.", "      ", first: "      ")
         } else {
             let att = r.runs.first.map { "\($0.functionsAttached) functions attached (\(r.patterns.joined(separator: ","))), \($0.functionsSkipped) skipped" } ?? ""
-            o += wrap("backend \(r.backend): \(att)")
+            o += wrap("backend \(r.backend.rawValue): \(att)")
         }
         o += cFormat("took %.1f s\n", r.seconds)
 
         if r.mode == .functions {
             // (a) the article's funccount tables, one per protocol
-            for run in r.runs {
+            for run in r.runs where run.proto != .command {
                 let prefix = funccountPrefix(run.proto)
                 o += section("\(run.proto.title) client: \(prefix)* calls during the run" + (run.proto == .tcp ? " (the article's funccount)" : ""))
                 o += funccount(run, prefix: prefix)
@@ -39,10 +39,11 @@ public enum CompareReport {
         }
 
         // (b) per syscall, side by side: one pair of columns per protocol
-        o += section(r.mode == .functions ? "Per syscall: distinct functions and calls per dial" : "Per syscall: functions seen on stacks (distinct) and stack hits per dial")
+        o += section(r.mode == .functions ? "Per syscall: distinct functions and calls per \(r.isCommandRun ? "run" : "dial")" : "Per syscall: functions seen on stacks (distinct) and stack hits per \(r.isCommandRun ? "run" : "dial")")
         // Tracepoint mode counts stack appearances, not calls: the column says so.
-        let unit = r.mode == .functions ? "calls/dial" : "stack hits/dial"
-        var table = [["SYSCALL"] + r.runs.flatMap { ["\($0.proto.title) funcs", unit] }]
+        let one = r.isCommandRun ? "run" : "dial"
+        let unit = r.mode == .functions ? "calls/\(one)" : "stack hits/\(one)"
+        var table = [["SYSCALL"] + r.runs.flatMap { ["\($0.title) funcs", unit] }]
         for ph in clientPhases {
             let cells = r.runs.map { run in phases(run, r.mode).first { $0.phase == ph } }
             if cells.allSatisfy({ ($0?.distinct ?? 0) == 0 }) { continue }
@@ -50,18 +51,22 @@ public enum CompareReport {
         }
         o += columns(table)
 
+        if r.isCommandRun && table.count == 1 { o += "  (none: no function was \(r.mode == .functions ? "counted" : "on a stack taken") while the commands ran)\n" }
+        o += CommandRunReport.syscalls(r)
+
         // (c) per path syscall: functions only in one protocol, in some, in all
         if r.runs.count >= 2 {
-            for ph in pathPhases {
+            // A command's work is mostly in syscalls of no socket phase: those too.
+            for ph in r.isCommandRun ? pathPhases + [.other] : pathPhases {
                 let sets = r.runs.map { run in phases(run, r.mode).first { $0.phase == ph }?.functions ?? [] }
                 if sets.allSatisfy(\.isEmpty) { continue }
-                o += section(onlyInTitle(ph, r.runs.map(\.proto)))
-                o += onlyIn(zip(r.runs.map(\.proto), sets).map { ($0, $1) }, width: width)
+                o += section(onlyInTitle(ph, r.runs.map(\.title)))
+                o += onlyIn(zip(r.runs.map(\.title), sets).map { ($0, $1) }, width: width)
             }
         }
 
         // The article's functions, per dial and per syscall: fixed-per-dial figures show exactly.
-        if r.mode == .functions {
+        if r.mode == .functions && !r.isCommandRun {
             o += section("The article's functions: calls per dial, by the syscall they ran under")
             var rows = [["FUNCTION", "PROTO", "SYSCALL", "PER DIAL", "IN IRQ"]]
             for f in keyFunctions {
@@ -90,13 +95,18 @@ public enum CompareReport {
 
         // (e) packets: Unix sockets have none to show (they never reach a network device)
         for run in r.runs {
+            if run.proto == .command && run.packets.isEmpty {
+                o += section("\(run.title) packets")
+                o += "  none: no packet reached a network device (net:net_dev_queue) while \(run.title) ran\n"
+                continue
+            }
             if run.proto.isUnix && run.packets.isEmpty {
                 o += section("\(run.proto.title) packets")
                 o += wrap("none: a Unix socket hands its data to the peer socket directly; nothing reaches a network device (net:net_dev_queue saw no packet from the client's or server's tasks)", "  ", first: "  ")
                 continue
             }
-            o += section("\(run.proto.title) packets of dial 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)")
-            var rows = [["ms", "client syscall", "from", "to", "flags", "len", "sent by"]]
+            o += section("\(run.title) packets of \(one) 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per \(one))")
+            var rows = [["ms", run.proto == .command ? "syscall" : "client syscall", "from", "to", "flags", "len", "sent by"]]
             for p in run.packets.filter({ $0.dial == 1 }) {
                 let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
                 rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase.description, p.source, p.destination, p.flags, "\(p.length)", by])
@@ -116,6 +126,9 @@ public enum CompareReport {
             // The mark is 10 columns whatever its colour codes.
             o += "[\(mark)] " + wrap("\(c.id): \(c.title)", "           ", first: "           ").dropFirst(11)
             o += wrap(c.evidence.rendered, "             ", first: "           ")
+        }
+        if r.claims.isEmpty && r.isCommandRun {
+            return o + "no claim is judged for --run: kpath puts the commands side by side, it knows no claim about them\n"
         }
         if r.claims.isEmpty {
             // e.g. compare udp udp6: the article's claims need tcp and udp; unix and tcp6 have their own.
@@ -145,36 +158,37 @@ public enum CompareReport {
         case .udp: return "udp_"
         case .udp6: return "udp"        // udpv6_* and the udp_* it shares with IPv4
         case .unix, .unixgram: return "unix_"
+        case .command: return ""
         }
     }
 
     /// "connect(2): functions only in TCP, only in UDP, in both"
-    static func onlyInTitle(_ ph: Phase, _ protos: [Proto]) -> String {
-        let only = protos.map { "only in \($0.title)" }.joined(separator: ", ")
-        return "\(ph)(2): functions \(only), " + (protos.count == 2 ? "in both" : "in all, in some")
+    static func onlyInTitle(_ ph: Phase, _ protos: [String]) -> String {
+        let only = protos.map { "only in \($0)" }.joined(separator: ", ")
+        return (ph == .other ? "other syscalls" : "\(ph)(2)") + ": functions \(only), " + (protos.count == 2 ? "in both" : "in all, in some")
     }
 
     /// Per protocol the functions no other one ran; then those all ran; with
     /// three or more, those some but not all ran (and which).
-    static func onlyIn(_ sets: [(Proto, [FunctionHits])], width: Int = Terminal.fallback) -> String {
+    static func onlyIn(_ sets: [(String, [FunctionHits])], width: Int = Terminal.fallback) -> String {
         var o = ""
         let names = sets.map { Set($0.1.map(\.function)) }
         for (i, (p, fns)) in sets.enumerated() {
             let others = names.enumerated().filter { $0.offset != i }.map(\.element)
-            o += listLine("only \(p.title)", fns.filter { f in !others.contains { $0.contains(f.function) } }, width: width)
+            o += listLine("only \(p)", fns.filter { f in !others.contains { $0.contains(f.function) } }, width: width)
         }
         let first = sets.first?.1 ?? []
         let label = sets.count == 2 ? "both" : "all"
         o += listLine(label, first.filter { f in names.allSatisfy { $0.contains(f.function) } }, width: width)
         if sets.count > 2 {
-            var some: [String: [Proto]] = [:]
+            var some: [String: [String]] = [:]
             for (p, fns) in sets {
                 for f in fns.map(\.function) {
                     let n = names.filter { $0.contains(f) }.count
                     if n > 1 && n < sets.count { some[f, default: []].append(p) }
                 }
             }
-            let items = some.sorted { $0.key < $1.key }.prefix(14).map { "\($0.key) (\($0.value.map(\.rawValue).joined(separator: ",")))" }
+            let items = some.sorted { $0.key < $1.key }.prefix(14).map { "\($0.key) (\($0.value.map { $0.lowercased() }.joined(separator: ",")))" }
             let more = some.count > 14 ? ["… (+\(some.count - 14))"] : []
             o += Terminal.wrapList(Array(items) + more, width: width, first: "  \(pad("some (\(some.count))", 15)) ", indent: String(repeating: " ", count: 18)) + "\n"
         }

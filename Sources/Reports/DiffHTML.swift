@@ -26,14 +26,14 @@ extension HTMLReport {
     }
 
     static func protoSection(_ p: ProtocolDiff, _ d: DiffResult) -> Section {
-        let name = p.proto.rawValue.uppercased()
+        let name = p.title
         guard p.inA && p.inB else {
-            return Section(id: p.proto.rawValue, title: name, body: "<p class=\"muted\">only \(p.inA ? "A" : "B") ran \(name)</p>")
+            return Section(id: p.name ?? p.proto.rawValue, title: name, body: "<p class=\"muted\">only \(p.inA ? "A" : "B") ran \(name)</p>")
         }
         let rows: [[Cell]] = p.phases.map { ph in
             // A link only where the phase has a table below.
             let name: Cell = ph.functions.isEmpty ? Cell(ph.phase.description)
-                : .html("<a href=\"#\(anchor(p.proto, ph.phase))\">\(esc(ph.phase.description))</a>")
+                : .html("<a href=\"#\(anchor(p.name ?? p.proto.rawValue, ph.phase))\">\(esc(ph.phase.description))</a>")
             return [name, .num("\(ph.a.distinct)"), .num(f2(ph.a.perDial)), .num("\(ph.b.distinct)"), .num(f2(ph.b.perDial)),
                     .num("\(ph.functions.onlyA.count)"), .num("\(ph.functions.onlyB.count)"),
                     .num("\(ph.functions.renamed.count)"), .num("\(ph.functions.changed.count)"),
@@ -51,15 +51,15 @@ extension HTMLReport {
             }, className: "narrow") + "\n</details>"
         }
         for ph in p.phases where !ph.functions.isEmpty {
-            body += "\n<h3 id=\"\(anchor(p.proto, ph.phase))\">\(esc(name)) \(esc(ph.phase.description))</h3>\n"
+            body += "\n<h3 id=\"\(anchor(p.name ?? p.proto.rawValue, ph.phase))\">\(esc(name)) \(esc(ph.phase.description))</h3>\n"
             body += functionsTable(ph.functions, d.unit)
         }
-        return Section(id: p.proto.rawValue, title: name, body: body)
+        return Section(id: p.name ?? p.proto.rawValue, title: name, body: body)
     }
 
     /// One row per renamed role, function only in A or B, and changed count.
     /// A phase section's id: `tcp-connect`.
-    static func anchor(_ p: Proto, _ ph: Phase) -> String { esc("\(p.rawValue)-\(ph.description)") }
+    static func anchor(_ p: String, _ ph: Phase) -> String { esc("\(p)-\(ph.description)") }
 
     static func functionsTable(_ f: FunctionsDiff, _ unit: DiffUnit) -> String {
         func v(_ x: Double) -> String { DiffReport.value(x, unit) }

@@ -48,7 +48,7 @@ public enum DiffReport {
     }
 
     static func proto(_ p: ProtocolDiff, _ d: DiffResult) -> String {
-        let name = p.proto.rawValue.uppercased()
+        let name = p.title
         var o = section("\(name)")
         if !p.inA || !p.inB { return o + "only \(p.inA ? "A" : "B") ran \(name)\n" }
         // The phases' sizes side by side, then what changed inside each.

@@ -19,6 +19,8 @@ public final class CompareSession {
         public var side: Side = .client
         public var backend: Backend?
         public var commandLine = "kpath compare tcp udp"
+        /// `--run NAME=CMD`: commands compared instead of protocols (CommandRun.swift).
+        public var commands: [NamedCommand] = []
         public init() {}
     }
 
@@ -30,6 +32,8 @@ public final class CompareSession {
         var p = defaultPatterns
         if protocols.contains(where: \.isIPv6) { p += ["ip6_*", "inet6_*", "udpv6_*"] }
         if protocols.contains(where: \.isUnix) { p += ["unix_*"] }
+        // Where a Unix datagram lands: straight on the peer's receive queue.
+        if protocols.contains(.unixgram) { p += ["skb_queue_tail"] }
         return p
     }
 
@@ -77,6 +81,8 @@ public final class CompareSession {
             modeReason = features.kprobesUnavailableReason ?? "no function backend is available"
         }
         mode = backend == .tracepoint ? .tracepoints : .functions
+        // A --run command that is not there costs nothing yet: no probe is attached.
+        for c in o.commands { _ = try HeldProcess.resolveExecutable(c.words[0]) }
         catalog = try? FunctionCatalog.load(kallsyms: kallsyms)
         if mode == .functions {
             guard let catalog else { throw KernelInfoError.noTraceableFunctions(reason: "neither available_filter_functions nor kallsyms could be read") }
@@ -110,7 +116,12 @@ public final class CompareSession {
 
         var runs: [ProtocolRun] = []
         var calls: [Proto: [SyscallRecord]] = [:]
-        for p in options.protocols {
+        for c in options.commands {
+            let (run, _) = try runCommand(c, tracker: tracker, counter: counter, packets: packets, probes: probes, progress: progress)
+            runs.append(run)
+            Timing.mark("compare: \(c.name) runs done and read")
+        }
+        for p in options.commands.isEmpty ? options.protocols : [] {
             if Interrupt.requested { throw Cancelled() }
             let (run, records) = try runProtocol(p, tracker: tracker, counter: counter, packets: packets, probes: probes, progress: progress)
             runs.append(run)
@@ -118,7 +129,7 @@ public final class CompareSession {
             Timing.mark("compare: \(p.rawValue) dials done and read")
         }
         // The read-deadline claim belongs to the article's tcp/udp pair.
-        let articlePair = options.protocols.contains(.tcp) && options.protocols.contains(.udp)
+        let articlePair = options.commands.isEmpty && options.protocols.contains(.tcp) && options.protocols.contains(.udp)
         var deadline: Claims.DeadlineProbe? = nil
         if articlePair {
             progress("udp: read deadline probe...")
@@ -137,6 +148,7 @@ public final class CompareSession {
         var claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
                                                                              kernel: KernelLine(release: features.release), calls: calls) : []
         claims += ProtocolClaims.judge(runs: runs, mode: mode, calls: calls)
+        claims += PairClaims.judge(runs: runs, mode: mode)
         return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)

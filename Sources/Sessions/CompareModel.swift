@@ -4,6 +4,12 @@ import Probes
 /// JSON carries (schema in docs/compare-json.md).
 public enum Proto: String, Codable, CaseIterable, Sendable {
     case tcp, udp, tcp6, udp6, unix, unixgram
+    /// A command given with `compare --run NAME=CMD`: no protocol of kpath's
+    /// own; the run's `name` tells which (CommandRun.swift).
+    case command
+
+    /// What `kpath compare PROTO...` takes (all but `command`).
+    public static let protocols: [Proto] = allCases.filter { $0 != .command }
 
     /// A Unix socket: no port, no packet, no network device.
     public var isUnix: Bool { self == .unix || self == .unixgram }
@@ -131,6 +137,9 @@ public struct ProtocolRun: Codable, Sendable {
     public var syscallNames: [String]
     public var clientOutput: [String]
     public var seconds: Double
+    /// `--run NAME=CMD` only: the name and the command's words (nil for a protocol).
+    public var name: String? = nil
+    public var argv: [String]? = nil
 
     public func phase(_ p: Phase) -> PhaseFunctions? { phases.first { $0.phase == p } }
 }

@@ -15,9 +15,13 @@ public enum Diff {
                                noise: Noise = .perDial) -> DiffResult {
         let comparable = a.mode == b.mode
         var protocols: [ProtocolDiff] = []
-        for p in Proto.allCases {
-            let ra = a.run(p), rb = b.run(p)
+        // Protocols in kpath's order, then --run commands by name (A's first).
+        var keys = Proto.protocols.map(\.rawValue)
+        for r in a.runs + b.runs where r.proto == .command && !keys.contains(r.key) { keys.append(r.key) }
+        for k in keys {
+            let ra = a.runs.first { $0.key == k }, rb = b.runs.first { $0.key == k }
             if ra == nil && rb == nil { continue }
+            let p = (ra ?? rb)!.proto
             let pa = phases(ra, a.mode), pb = phases(rb, b.mode)
             let names = Phase.dialOrder.filter { n in pa.contains { $0.phase == n } || pb.contains { $0.phase == n } }
             var out: [PhaseDiff] = []
@@ -28,7 +32,8 @@ public enum Diff {
                                      functions: functions(values(fa), values(fb), noise: noise, counts: comparable)))
             }
             let moved = moves(&out)
-            protocols.append(ProtocolDiff(proto: p, inA: ra != nil, inB: rb != nil, phases: out, moved: moved))
+            protocols.append(ProtocolDiff(proto: p, inA: ra != nil, inB: rb != nil, phases: out, moved: moved,
+                                          name: (ra ?? rb)!.name))
         }
         let (changes, same) = claims(a.claims, b.claims)
         return DiffResult(kind: .compare, unit: .perDial, noise: noise, a: side(a, fileA), b: side(b, fileB),

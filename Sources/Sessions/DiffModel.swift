@@ -115,6 +115,11 @@ public struct ProtocolDiff: Codable, Sendable {
     /// Functions only in A under one syscall and only in B under another,
     /// taken out of the phases' only-A and only-B lists.
     public var moved: [Move]
+    /// A `--run` command's name (nil for a protocol).
+    public var name: String? = nil
+
+    /// "TCP", or the command's name.
+    public var title: String { name ?? proto.title }
 }
 
 /// A claim judged differently (or judged by one result only: nil status).

@@ -17,10 +17,17 @@ struct CompareCommand: ParsableCommand {
           sudo kpath compare tcp udp --functions 'tcp_*,udp_*' --side both
           sudo kpath compare tcp unix
           sudo kpath compare tcp tcp6 udp udp6
+          sudo kpath compare --run cat='cat /etc/hostname' --run ls='ls /' --count 5
         """)
 
     @Argument(help: "Two or more protocols to compare: tcp, udp, tcp6, udp6 (IPv6 loopback), unix (stream), unixgram (datagram).")
-    var protocols: [String] = ["tcp", "udp"]
+    var protocols: [String] = []
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Compare commands instead of protocols: NAME=CMD, twice or more (CMD split into words as a shell would; held and run --count times each).", valueName: "NAME=CMD"))
+    var runs: [String] = []
+
+    /// The protocols compared: tcp udp unless named.
+    var chosen: [String] { protocols.isEmpty ? ["tcp", "udp"] : protocols }
 
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Dials per protocol.")
     var count: Int = 10
@@ -44,16 +51,22 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         if let save { try checkWritable(save) }
-        let names = Proto.allCases.map(\.rawValue).joined(separator: ", ")
-        for p in protocols where Proto(rawValue: p.lowercased()) == nil {
+        if !runs.isEmpty {
+            if !protocols.isEmpty {
+                throw ValidationError("give either protocols (`kpath compare tcp udp`) or --run NAME=CMD commands, not both")
+            }
+            do { _ = try NamedCommand.parseAll(runs) } catch { throw ValidationError("\(error)") }
+        }
+        let names = Proto.protocols.map(\.rawValue).joined(separator: ", ")
+        for p in chosen where Proto(rawValue: p.lowercased()).map({ $0 == .command }) ?? true {
             throw ValidationError("unknown protocol \"\(p)\": kpath compares two or more of \(names) (e.g. `kpath compare tcp udp`)")
         }
         var seen: Set<String> = []
-        for p in protocols.map({ $0.lowercased() }) where !seen.insert(p).inserted {
+        for p in chosen.map({ $0.lowercased() }) where !seen.insert(p).inserted {
             throw ValidationError("protocol \"\(p)\" is named twice: each protocol once, e.g. `kpath compare tcp udp`")
         }
         // One protocol has nothing to compare and no claim to judge ("0 of 0 claims held").
-        if protocols.count < 2 {
+        if chosen.count < 2 {
             throw ValidationError("compare puts two or more protocols side by side: `kpath compare tcp udp`; for one protocol alone, `kpath funccount 'udp_*' -- kpath echo client --proto udp --to HOST:PORT`")
         }
         if count <= 0 { throw ValidationError("--count must be a positive number of dials, got \(count)") }
@@ -73,11 +86,12 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors {
             Interrupt.install()
             var o = CompareSession.Options()
-            o.protocols = protocols.map { Proto(rawValue: $0.lowercased())! }
+            o.protocols = chosen.map { Proto(rawValue: $0.lowercased())! }
+            o.commands = try NamedCommand.parseAll(runs.isEmpty ? [] : runs)
             o.count = count
             // Left at the default, the patterns grow with the protocols (ip6_*, unix_*...).
             o.patterns = functions == CompareSession.defaultPatterns.joined(separator: ",")
-                ? [CompareSession.defaultPatterns(for: o.protocols).joined(separator: ",")] : [functions]
+                ? [(o.commands.isEmpty ? CompareSession.defaultPatterns(for: o.protocols) : CompareSession.commandPatterns).joined(separator: ",")] : [functions]
             o.side = CompareSession.Side(rawValue: side)!
             o.backend = try parseBackend(output.backend)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
@@ -88,7 +102,9 @@ struct CompareCommand: ParsableCommand {
             let result = try session.run { eprint("kpath: \($0)") }
             for line in StackReport.lossLines(result.lost ?? StackLosses()) { eprint(line) }
             var graphResult: CompareGraphResult? = nil
-            if graph {
+            if graph && !o.commands.isEmpty {
+                eprint("kpath: --graph skipped: its call trees are the tcp and udp dials'; for a command's, `kpath graph -- CMD`")
+            } else if graph {
                 if session.mode == .tracepoints {
                     eprint("kpath: --graph skipped: call trees need function probes (kprobes), which this kernel refuses")
                 } else {

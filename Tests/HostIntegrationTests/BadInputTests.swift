@@ -154,6 +154,14 @@ final class BadInputTests: XCTestCase {
             Case(args: ["compare", "--html", "/nonexistent-kpath/r.html"], expect: ["cannot write /nonexistent-kpath/r.html", "No such file or directory"], status: 64, output: "/nonexistent-kpath/r.html"),
             Case(args: ["compare", "--count", "1", "--functions", "nosuch_kpath_fn*", "--html", dir + "/r.html"], expect: ["no traceable kernel function matches \"nosuch_kpath_fn*\""], status: 1, output: dir + "/r.html"),
             Case(args: ["compare", "--backend", "kprobe"], expect: ["backend kprobe is not available here"], status: 1, needsNoKprobes: true),
+            // compare --run NAME=CMD
+            Case(args: ["compare", "tcp", "--run", "a=ls", "--run", "b=ls"], expect: ["give either protocols", "or --run NAME=CMD commands, not both"], status: 64),
+            Case(args: ["compare", "--run", "a=ls"], expect: ["two or more commands side by side", "add another --run NAME=CMD"], status: 64),
+            Case(args: ["compare", "--run", "a=ls", "--run", "a=cat /etc/hostname"], expect: ["--run name \"a\" is used twice"], status: 64),
+            Case(args: ["compare", "--run", "ls", "--run", "b=ls"], expect: ["--run \"ls\" has no \"=\"", "--run NAME=CMD"], status: 64),
+            Case(args: ["compare", "--run", "a=", "--run", "b=ls"], expect: ["the command after \"=\" is empty"], status: 64),
+            Case(args: ["compare", "--run", "=ls", "--run", "b=ls"], expect: ["the name before \"=\" is empty"], status: 64),
+            Case(args: ["compare", "--run", "a=nosuch-kpath-command", "--run", "b=ls"], expect: ["command not found: nosuch-kpath-command"], status: 1),
             // echo (the workload)
             Case(args: ["echo", "client"], expect: ["missing expected argument '--to <address>'", "kpath echo client --help"], status: 64),
             Case(args: ["echo", "client", "--to", "localhost"], expect: ["malformed address \"localhost\": missing port", "HOST:PORT"], status: 1),

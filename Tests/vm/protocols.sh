@@ -29,3 +29,39 @@ t_tcp6_connect_path() {
 	has /tmp/proto.json 'in connect\(2\): tcp_v6_connect 1\.00/dial, tcp_connect 1\.00/dial; tcp_v4_connect not called'
 }
 check "compare: tcp6 connect reaches tcp_v6_connect and tcp_connect" t_tcp6_connect_path
+
+# The pair claims (judged only when both protocols run): udp beside udp6 and
+# unixgram. One run; only the functions the claims read, for 6.1's per-function kprobes.
+t_pairs_json() {
+	kpath compare udp udp6 unixgram --count 2 \
+		--functions 'udp*,ip_*,ip4_datagram_connect,__ip4_datagram_connect,ip6_datagram_connect,__ip6_datagram_connect,ip6_dst_lookup_flow,ip6_route_output_flags,unix_dgram_*,skb_queue_tail,sock_def_readable' \
+		--json >/tmp/proto.json 2>/tmp/proto.err || { cat /tmp/proto.err; return 1; }
+	has_all /tmp/proto.json '"mode" : "functions"' '"proto" : "udp6"' '"proto" : "unixgram"'
+}
+check "compare udp udp6 unixgram --count 2 --json runs in function mode" t_pairs_json
+
+t_udp6_connect() {
+	grep -A3 '"id" : "udp6-connect-no-transmit"' /tmp/proto.json
+	[ "$(claim_status udp6-connect-no-transmit)" = held ] &&
+	has /tmp/proto.json 'packets during connect\(2\): UDP 0, UDP6 0; .*ip6_dst_lookup_flow'
+}
+check "compare: udp6 connect goes through ip6_datagram_connect and the IPv6 route lookup, no packet" t_udp6_connect
+
+t_unixgram_send() {
+	grep -A3 '"id" : "unixgram-send-to-peer"' /tmp/proto.json
+	[ "$(claim_status unixgram-send-to-peer)" = held ] &&
+	has /tmp/proto.json "UNIXGRAM's write: unix_dgram_sendmsg 1\.00/dial.*0 ip_\*/udp_\* functions"
+}
+check "compare: a unixgram send queues onto the peer with no ip_*/udp_* function and no packet" t_unixgram_send
+
+# compare --run: two commands, held, counted per syscall with function probes.
+# busybox's cat copies with sendfile(2) (no vfs_*), its ls writes the listing:
+# vfs_write and ksys_write only in ls's write(2), once per run.
+t_run_commands() {
+	kpath compare --run cat='cat /proc/version' --run ls='ls /' --count 2 --functions 'vfs_*,ksys_*' \
+		>/tmp/run.txt 2>/tmp/run.err || { cat /tmp/run.err; return 1; }
+	sed -n '/Per syscall/,/Syscalls per run/p;/write(2): functions/,/both/p' /tmp/run.txt
+	has_all /tmp/run.txt '^backend kprobe' '2 runs each' 'SYSCALL +cat funcs +calls/run +ls funcs +calls/run' \
+		'only ls \(2\) +ksys_write 1\.00, vfs_write 1\.00' 'only cat \([0-9]+\) +.*sendfile'
+}
+check "compare --run cat=... --run ls=... reaches function counts" t_run_commands
