@@ -246,7 +246,7 @@ public final class CompareSession {
                                   sender: fromServer ? .server : .client, task: task,
                                   inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
-                                  stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : []))
+                                  stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : [], device: p.device))
         }
         return out
     }

@@ -72,6 +72,8 @@ public struct DialPacket: Codable, Sendable {
     public var length: UInt32
     public var nsSinceStart: UInt64
     public var stack: [String]
+    /// The device it was queued to: lo, or a veth end with --peer netns (absent in results saved before).
+    public var device: String? = nil
 }
 
 /// When a dial's packet left, against the client's syscalls. In JSON by name:
