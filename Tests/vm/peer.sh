@@ -5,10 +5,10 @@
 # (scripts/test boots the VM with --modules ?veth,?sch_netem.) Few functions:
 # the claim is timed from syscall records, and 6.1 attaches kprobes one by one.
 t_peer_rtt() {
-	kpath compare tcp udp --peer netns --rtt 20ms --count 3 --functions '__sys_connect' --json >/tmp/peer.json 2>/tmp/peer.err ||
+	kpath compare tcp udp --peer netns --rtt 20ms --count 5 --functions '__sys_connect' --json >/tmp/peer.json 2>/tmp/peer.err ||
 		{ cat /tmp/peer.err; return 1; }
 	cat /tmp/peer.err
-	grep -A3 '"id" : "tcp-connect-waits-rtt"' /tmp/peer.json
+	grep -B1 -A1 '"id" : "tcp-connect-waits-rtt"' /tmp/peer.json
 	# kpath prints pretty JSON with sorted keys: "status" follows "id".
 	[ "$(grep -A1 '"id" : "tcp-connect-waits-rtt"' /tmp/peer.json | sed -n 's/.*"status" : "\(.*\)".*/\1/p')" = held ] &&
 	has_all /tmp/peer.json '"source" : "198.18.0.1:' '"destination" : "198.18.0.2:' 'round trip 20.0 ms: tcp connect'
@@ -46,6 +46,11 @@ pe_stop() {
 	ls /sys/class/net | grep kpath- && { echo "a kpath veth in the VM's own namespace"; return 1; }
 	[ "$during" -ge $((before + 2)) ] || { echo "expected two more namespaces while it ran ($before -> $during)"; return 1; }
 }
-check "compare --peer netns stopped by SIGINT leaves no netns and no veth" pe_stop INT
-check "compare --peer netns stopped by SIGTERM leaves no netns and no veth" pe_stop TERM
-check "compare --peer netns stopped by SIGKILL leaves no netns and no veth" pe_stop KILL
+# The stops on 6.12 and 6.1 only (kpath's teardown is the same code everywhere; VM time is dear).
+case "$(uname -r)" in
+6.12.* | 6.1.*)
+	check "compare --peer netns stopped by SIGINT leaves no netns and no veth" pe_stop INT
+	check "compare --peer netns stopped by SIGTERM leaves no netns and no veth" pe_stop TERM
+	check "compare --peer netns stopped by SIGKILL leaves no netns and no veth" pe_stop KILL
+	;;
+esac
