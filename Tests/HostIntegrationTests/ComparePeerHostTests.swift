@@ -52,6 +52,25 @@ final class ComparePeerHostTests: XCTestCase {
         XCTAssertEqual(left, [], "kpath's veth is still there, in the namespace of processes \(left)")
     }
 
+    /// SIGKILL gives kpath no chance to clean up: the namespaces must still go with the echo processes (PR_SET_PDEATHSIG).
+    func testSIGKILLLeavesNoNamespaceOrVeth() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: kpathBinary())
+        p.arguments = ["compare", "tcp", "udp", "--peer", "netns", "--count", "100000"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var up = veths()
+        for _ in 0..<300 where up.isEmpty && p.isRunning { usleep(100_000); up = veths() }
+        XCTAssertFalse(up.isEmpty, "no kpath veth appeared while compare --peer netns ran")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        var left = veths()
+        for _ in 0..<100 where !left.isEmpty { usleep(100_000); left = veths() }
+        XCTAssertEqual(left, [], "after SIGKILL of kpath a kpath veth is still there, with processes \(left)")
+    }
+
     func testRTTNeedsNetemOrRunsTheClaim() throws {
         let r = try runCommand(kpathBinary(), ["compare", "tcp", "udp", "--peer", "netns", "--rtt", "20ms", "--count", "2", "--json"], timeout: 180, failOnTimeout: true)
         if r.stderr.contains("no sch_netem") {
