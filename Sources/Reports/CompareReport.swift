@@ -8,6 +8,7 @@ public enum CompareReport {
     public static func render(_ r: CompareResult, color: Bool = false) -> String {
         var o = ""
         o += "kpath compare \(r.runs.map(\.proto.rawValue).joined(separator: " ")) — kernel \(r.kernel), \(r.dials) dials each, \(r.side) side\n"
+        if let link = r.link { o += "link: \(link)\n" }
         if r.mode == .tracepoints {
             o += "MODE: tracepoints only (degraded). \(r.modeReason ?? "")\n"
             o += "      Function counts need kprobes or fentry; below, functions are those seen on kernel stacks taken at\n"

@@ -144,7 +144,9 @@ public final class CompareSession {
         if let rtt = options.rttNs { claims += PeerClaims.judge(calls: calls, rttNs: rtt) }
         return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
-                             command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)
+                             command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost,
+                             link: options.peerNamespace ? "veth between two network namespaces (client 198.18.0.1, 2001:2::1; server 198.18.0.2, 2001:2::2)"
+                                + (options.rttNs.map { ", round trip \(PeerClaims.ms($0)) (netem)" } ?? "") : nil)
     }
 
     // MARK: one protocol

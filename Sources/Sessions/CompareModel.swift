@@ -162,6 +162,8 @@ public struct CompareResult: Codable, Sendable {
     /// What full maps and ring buffers cost during the run (all zero
     /// normally; nil in results saved before it was recorded).
     public var lost: StackLosses? = nil
+    /// --peer netns: how client and server were joined ("veth between two network namespaces, round trip 20.0 ms"); nil on loopback.
+    public var link: String? = nil
 
     public func run(_ p: Proto) -> ProtocolRun? { runs.first { $0.proto == p } }
 }

@@ -31,6 +31,7 @@ final class ComparePeerHostTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("dials to 198.18.0.2:") && r.stderr.contains("over a veth between two network namespaces"), r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stderr)
+        XCTAssertTrue((json["link"] as? String)?.hasPrefix("veth between two network namespaces") == true, "\(json["link"] ?? "no link")")
         let runs = try XCTUnwrap(json["runs"] as? [[String: Any]])
         for run in runs {
             let proto = run["proto"] as? String ?? "?"
