@@ -169,13 +169,17 @@ extension HTMLReport {
             let oneHost = hosts.count == 1 ? hosts.first : nil
             body += "<div class=\"packets\">\n<h3>\(run.title): \(dial1.count) packet\(dial1.count == 1 ? "" : "s") in dial 1 (\(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per dial)\(oneHost.map { ", all on \(esc($0))" } ?? "")</h3>\n"
             body += "<div class=\"timeline\">" + sequenceDiagram(run) + "</div>\n"
+            // A device column when a packet left through something other than lo (--peer netns: the veth ends).
+            let devices = run.packets.contains { $0.device != nil && $0.device != "lo" }
             let rows = dial1.map { p -> [Cell] in
                 let route = oneHost != nil ? "\(port(p.source)) → \(port(p.destination))" : "\(p.source) → \(p.destination)"
                 return [.num(cFormat("%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase.description))</code>"), Cell(route),
                         .html("<strong>\(esc(p.flags))</strong>"), .num("\(p.length)"),
                         .html(esc(p.sender.description) + (p.inInterrupt ? " <span class=\"muted\">(softirq on \(esc(p.task))'s stack)</span>" : ""))]
+                    + (devices ? [.html("<code>\(esc(p.device ?? "?"))</code>")] : [])
             }
-            body += "<div>" + table(["ms", "client syscall", oneHost != nil ? "ports" : "from → to", "flags", "len", "sent by"], rows, className: "pkts") + "</div>\n</div>\n"
+            body += "<div>" + table(["ms", "client syscall", oneHost != nil ? "ports" : "from → to", "flags", "len", "sent by"] + (devices ? ["device"] : []),
+                                    rows, className: "pkts") + "</div>\n</div>\n"
         }
         return Section(id: "packets", title: r.isCommandRun ? "Packets of run 1" : "Packets of dial 1",
                        intro: "Every packet at net:net_dev_queue, placed in the client syscall whose time interval holds it (ms since the run started). On loopback the peer's reply often leaves in softirq on the client's own stack.",

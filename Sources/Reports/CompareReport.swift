@@ -19,6 +19,7 @@ public enum CompareReport {
         }
         var o = ""
         o += wrap("kpath compare \(r.runs.map { $0.name.map { "--run \($0)" } ?? $0.proto.rawValue }.joined(separator: " ")) — kernel \(r.kernel), \(r.dials) \(r.repetitions) each, \(r.side) side")
+        if let link = r.link { o += wrap("link: \(link)") }
         if r.mode == .tracepoints {
             o += wrap("MODE: tracepoints only (degraded). \(r.modeReason ?? "")", "      ")
             o += wrap("Function counts need kprobes or fentry; below, functions are those seen on kernel stacks taken at "
@@ -107,9 +108,13 @@ public enum CompareReport {
             }
             o += section("\(run.title) packets of \(one) 1 (at net:net_dev_queue; \(run.packets.count) in all, \(f2(Double(run.packets.count) / Double(max(run.dials, 1)))) per \(one))")
             var rows = [["ms", run.proto == .command ? "syscall" : "client syscall", "from", "to", "flags", "len", "sent by"]]
+            // The device column only when a packet left through something other than loopback (--peer netns: the veth ends).
+            let devices = run.packets.contains { $0.device != nil && $0.device != "lo" }
+            if devices { rows[0].append("device") }
             for p in run.packets.filter({ $0.dial == 1 }) {
                 let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
-                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase.description, p.source, p.destination, p.flags, "\(p.length)", by])
+                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase.description, p.source, p.destination, p.flags, "\(p.length)", by]
+                            + (devices ? [p.device ?? "?"] : []))
             }
             o += columns(rows)
         }

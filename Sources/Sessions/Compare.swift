@@ -21,6 +21,9 @@ public final class CompareSession {
         public var commandLine = "kpath compare tcp udp"
         /// `--run NAME=CMD`: commands compared instead of protocols (CommandRun.swift).
         public var commands: [NamedCommand] = []
+        /// --peer netns: client and server in namespaces of their own joined by a veth (PeerLink); --rtt: netem's round trip.
+        public var peerNamespace = false
+        public var rttNs: UInt64?
         public init() {}
     }
 
@@ -65,6 +68,7 @@ public final class CompareSession {
         options = o
         features = KernelFeatures.detect()
         try Preflight.requirePrivileges(features)
+        if o.rttNs != nil { try PeerLink.checkNetem() }
         kallsyms = try Kallsyms.load()
         let patterns = try FunctionPatterns.parse(o.patterns)
         if o.backend == .tracepoint {
@@ -149,9 +153,12 @@ public final class CompareSession {
                                                                              kernel: KernelLine(release: features.release), calls: calls) : []
         claims += ProtocolClaims.judge(runs: runs, mode: mode, calls: calls)
         claims += PairClaims.judge(runs: runs, mode: mode)
+        if let rtt = options.rttNs { claims += PeerClaims.judge(calls: calls, rttNs: rtt) }
         return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
-                             command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost)
+                             command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost,
+                             link: options.peerNamespace ? "veth between two network namespaces (client 198.18.0.1, 2001:2::1; server 198.18.0.2, 2001:2::2)"
+                                + (options.rttNs.map { ", round trip \(PeerClaims.ms($0)) (netem)" } ?? "") : nil)
     }
 
     // MARK: one protocol
@@ -162,16 +169,22 @@ public final class CompareSession {
         let dir = try TempDir()
         // Unix sockets: a socket file in the private directory (the server removes it; TempDir too).
         let port = proto.isUnix ? 0 : try freeLoopbackPort(proto)
-        let address = proto.isUnix ? dir.path + "/echo.sock" : proto.isIPv6 ? "[::1]:\(port)" : "127.0.0.1:\(port)"
+        let peer = options.peerNamespace && !proto.isUnix
+        let address = proto.isUnix ? dir.path + "/echo.sock" : peer ? PeerLink.serverAddress(ipv6: proto.isIPv6, port: port)
+            : proto.isIPv6 ? "[::1]:\(port)" : "127.0.0.1:\(port)"
         // The port is named so that a caller (Tests/vm/cleanup.sh) can check it is free again after kpath stops.
-        progress("\(proto.rawValue): \(options.count) dials to \(address)...")
+        progress("\(proto.rawValue): \(options.count) dials to \(address)" + (peer ? " over a veth between two network namespaces"
+            + (options.rttNs.map { ", round trip \(PeerClaims.ms($0))" } ?? "") : "") + "...")
         let serverLog = dir.path + "/server.log", clientLog = dir.path + "/client.log"
         let exe = HeldProcess.selfExecutable
         let server = try HeldProcess(executable: exe, arguments: ["echo", "server", "--proto", proto.rawValue, "--listen", address],
-                                     role: "server", output: .file(serverLog))
+                                     role: "server", output: .file(serverLog), newNetworkNamespace: peer)
         let client = try HeldProcess(executable: exe, arguments: ["echo", "client", "--proto", proto.rawValue, "--to", address,
                                                                   "--count", String(options.count)],
-                                     role: "client", output: .fileAndErrors(clientLog))
+                                     role: "client", output: .fileAndErrors(clientLog), newNetworkNamespace: peer)
+        // Both parked in their empty namespaces: join them (they, and the veth, end with the two processes).
+        let link = peer ? try PeerLink(clientPID: client.pid, serverPID: server.pid, rttNs: options.rttNs) : nil
+        defer { withExtendedLifetime(link) {} }
         try tracker.track(pid: server.pid, role: .server, fromExec: true)
         try tracker.track(pid: client.pid, role: .client, fromExec: true)
         try counter?.reset()
@@ -247,7 +260,7 @@ public final class CompareSession {
                                   sender: fromServer ? .server : .client, task: task,
                                   inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
-                                  stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : []))
+                                  stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : [], device: p.device))
         }
         return out
     }

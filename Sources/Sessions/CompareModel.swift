@@ -78,6 +78,8 @@ public struct DialPacket: Codable, Sendable {
     public var length: UInt32
     public var nsSinceStart: UInt64
     public var stack: [String]
+    /// The device it was queued to: lo, or a veth end with --peer netns (absent in results saved before).
+    public var device: String? = nil
 }
 
 /// When a dial's packet left, against the client's syscalls. In JSON by name:
@@ -178,6 +180,8 @@ public struct CompareResult: Codable, Sendable {
     /// What full maps and ring buffers cost during the run (all zero
     /// normally; nil in results saved before it was recorded).
     public var lost: StackLosses? = nil
+    /// --peer netns: how client and server were joined ("veth between two network namespaces, round trip 20.0 ms"); nil on loopback.
+    public var link: String? = nil
 
     public func run(_ p: Proto) -> ProtocolRun? { runs.first { $0.proto == p } }
 }

@@ -70,7 +70,8 @@ public final class HeldProcess: @unchecked Sendable {
     /// add KPATH_HELD=1 (off for `kpath syscalls`, whose command gets the
     /// user's environment unchanged, as under strace).
     public init(executable: String, arguments: [String], role: String, output: Output = .inherit,
-                readyTimeout: Double = 10, argv0: String? = nil, markEnvironment: Bool = true) throws {
+                readyTimeout: Double = 10, argv0: String? = nil, markEnvironment: Bool = true,
+                newNetworkNamespace: Bool = false) throws {
         let path = try HeldProcess.resolveExecutable(executable)
         self.executable = path
         self.arguments = arguments
@@ -115,7 +116,8 @@ public final class HeldProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argvStrings = [trampoline, "__held", String(childEnd), path, argv0 ?? path] + arguments
+        // "__held-netns": the trampoline unshares CLONE_NEWNET before it parks (compare --peer netns).
+        let argvStrings = [trampoline, newNetworkNamespace ? "__held-netns" : "__held", String(childEnd), path, argv0 ?? path] + arguments
         var argv: [UnsafeMutablePointer<CChar>?] = argvStrings.map { strdup($0) }
         argv.append(nil)
         defer { for p in argv { free(p) } }
@@ -148,7 +150,7 @@ public final class HeldProcess: @unchecked Sendable {
 
         // Wait for "ready": the child is parked in read(2) before exec.
         let deadline = monotonicSeconds() + readyTimeout
-        var ready = false
+        var ready = false, noNamespace = false
         while true {
             var pfd = pollfd(fd: parentEnd, events: Int16(POLLIN), revents: 0)
             let left = Int32(max(0, min(deadline - monotonicSeconds(), 3600)) * 1000)
@@ -156,7 +158,8 @@ public final class HeldProcess: @unchecked Sendable {
             if p < 0 && errno == EINTR { continue }
             if p > 0 {
                 var byte: UInt8 = 0
-                ready = read(parentEnd, &byte, 1) == 1
+                ready = read(parentEnd, &byte, 1) == 1 && byte == 1
+                noNamespace = byte == 2
             }
             break
         }
@@ -167,6 +170,9 @@ public final class HeldProcess: @unchecked Sendable {
             status = HeldProcess.decode(raw)
             close(parentEnd)
             control = -1
+            if noNamespace {
+                throw WorkloadError.spawnFailed(role, reason: "cannot create a network namespace (unshare CLONE_NEWNET): it needs root or CAP_SYS_ADMIN")
+            }
             throw WorkloadError.spawnFailed("\(role) \(path)",
                                             reason: "the trampoline \(trampoline) did not report ready (is it kpath?)")
         }
@@ -278,7 +284,7 @@ public final class HeldProcess: @unchecked Sendable {
     /// park until released, then exec PATH; never returns in that case.
     /// Otherwise returns at once. Call it first thing in main.
     public static func runTrampolineIfRequested() {
-        guard CommandLine.argc > 2, let second = CommandLine.unsafeArgv[1], strcmp(second, "__held") == 0 else { return }
+        guard CommandLine.argc > 2, let second = CommandLine.unsafeArgv[1], strcmp(second, "__held") == 0 || strcmp(second, "__held-netns") == 0 else { return }
         let args = CommandLine.arguments
         guard args.count >= 5, let fd = Int32(args[2]), fd >= 0 else {
             fputs("kpath: error: usage: kpath __held FD PATH ARGV0 [ARGS...] (internal to HeldProcess)\n", stderr)
@@ -293,6 +299,12 @@ public final class HeldProcess: @unchecked Sendable {
         }
         if getppid() != parent { _exit(126) }
         var byte: UInt8 = 1
+        // A network namespace of its own, empty but for lo (byte 2 tells the parent it failed).
+        if args[1] == "__held-netns" && PeerLink.unshareNetwork() != 0 {
+            byte = 2
+            _ = send(fd, &byte, 1, Int32(MSG_NOSIGNAL))
+            _exit(126)
+        }
         if send(fd, &byte, 1, Int32(MSG_NOSIGNAL)) != 1 { _exit(126) }
         while true {
             let n = read(fd, &byte, 1)

@@ -18,6 +18,7 @@ struct CompareCommand: ParsableCommand {
           sudo kpath compare tcp unix
           sudo kpath compare tcp tcp6 udp udp6
           sudo kpath compare --run cat='cat /etc/hostname' --run ls='ls /' --count 5
+          sudo kpath compare tcp udp --peer netns --rtt 20ms
         """)
 
     @Argument(help: "Two or more protocols to compare: tcp, udp, tcp6, udp6 (IPv6 loopback), unix (stream), unixgram (datagram).")
@@ -45,6 +46,12 @@ struct CompareCommand: ParsableCommand {
 
     @Option(help: "With --graph: levels of calls shown below each syscall.")
     var depth: Int = 6
+
+    @Option(help: "netns: run the server in a network namespace kpath creates, joined to the client's (another one) by a veth pair; removed with kpath, on any signal.")
+    var peer: String?
+
+    @Option(help: "With --peer netns: a round-trip time added on the veth with netem (needs sch_netem), e.g. 20ms; checks the claim tcp-connect-waits-rtt.")
+    var rtt: String?
 
     @Option(help: "Also write the run as JSON to FILE (the --json document), to compare later with `kpath diff`.")
     var save: String?
@@ -74,6 +81,7 @@ struct CompareCommand: ParsableCommand {
         if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }
         do { _ = try FunctionPatterns.parse([functions]) } catch { throw ValidationError("\(error)") }
         if depth < 1 { throw ValidationError("--depth must be a positive number of levels, got \(depth)") }
+        try validatePeer(protocols: protocols.map { Proto(rawValue: $0.lowercased())! })
     }
 
     /// compare --graph --json: both documents in one.
@@ -94,6 +102,8 @@ struct CompareCommand: ParsableCommand {
                 ? [(o.commands.isEmpty ? CompareSession.defaultPatterns(for: o.protocols) : CompareSession.commandPatterns).joined(separator: ",")] : [functions]
             o.side = CompareSession.Side(rawValue: side)!
             o.backend = try parseBackend(output.backend)
+            o.peerNamespace = peer != nil
+            o.rttNs = rtt.flatMap(GraphCommand.parseDuration)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let session = try CompareSession(o)
             if session.mode == .tracepoints {

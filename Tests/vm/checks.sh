@@ -3,7 +3,7 @@
 #   scripts/vmtest --kernel 6.12 --add Tests/vm:/tests -- sh /tests/checks.sh
 # Each section can be run alone: sh /tests/checks.sh funccount
 . /tests/lib.sh
-sections=${*:-"doctor funccount syscalls stacks graph compare protocols tour cleanup load"}
+sections=${*:-"doctor funccount syscalls stacks graph compare protocols peer tour cleanup load"}
 for s in $sections; do
 	t_section=$(date +%s)
 	. "/tests/$s.sh"
