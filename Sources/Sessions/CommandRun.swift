@@ -145,7 +145,7 @@ extension CompareSession {
                               functionsSkipped: counter?.report.skipped.count ?? 0, phases: phases,
                               functionsOnStacks: mode == .tracepoints ? functionsOnStacks(stacks) : [],
                               packets: commandPackets(packets, windows: windows, calls: calls, start: start),
-                              stacks: stacks, syscalls: Array(records.prefix(600).map { Strace.line($0, Strace.Options(align: false)) }),
+                              stacks: stacks, syscalls: records.prefix(600).map { .record($0) },
                               syscallNames: records.map(\.name), clientOutput: Array(readLines(dir.path + "/run1.log").prefix(200)),
                               seconds: Date().timeIntervalSince(t0), name: c.name, argv: c.words)
         return (run, records)

@@ -97,9 +97,9 @@ public final class TracepointCountSession: CountingSession {
     public func reset() throws { try counter.reset() }
 
     public func result() throws -> FunccountResult {
-        FunccountResult(kernel: features.release, backend: .tracepoint, patterns: patterns,
-                        attached: counter.attached.count, skipped: counter.skipped,
-                        attachSeconds: counter.seconds, counts: try counts(), lost: tracker.losses())
+        FunccountResult(AttachSummary(kernel: features.release, backend: .tracepoint, patterns: patterns,
+                                      attached: counter.attached.count, skipped: counter.skipped, attachSeconds: counter.seconds),
+                        FunctionCounts(counts: try counts(), lost: tracker.losses()))
     }
 
     @discardableResult

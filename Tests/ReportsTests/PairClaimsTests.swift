@@ -27,8 +27,8 @@ final class PairClaimsTests: XCTestCase {
 
     func testUDP6Connect() throws {
         let held = try XCTUnwrap(claim("udp6-connect-no-transmit", [run(.udp, connect: udp), run(.udp6, connect: udp6)]))
-        XCTAssertEqual(held.status, .held, held.evidence)
-        XCTAssertTrue(held.evidence.contains("UDP 0, UDP6 0; UDP's connect: ip4_datagram_connect 1.00/dial; UDP6's: ip6_datagram_connect 1.00/dial, ip6_dst_lookup_flow 1.00/dial"), held.evidence)
+        XCTAssertEqual(held.status, .held, held.evidence.rendered)
+        XCTAssertTrue(held.evidence.rendered.contains("UDP 0, UDP6 0; UDP's connect: ip4_datagram_connect 1.00/dial; UDP6's: ip6_datagram_connect 1.00/dial, ip6_dst_lookup_flow 1.00/dial"), held.evidence.rendered)
         // 7.x: IPv4's is udp_connect -> __ip4_datagram_connect, IPv6's __ip6_datagram_connect.
         XCTAssertEqual(claim("udp6-connect-no-transmit", [run(.udp, connect: ["udp_connect", "__ip4_datagram_connect"]),
                                                           run(.udp6, connect: ["udp_connect", "__ip6_datagram_connect", "ip6_dst_lookup_flow"])])?.status, .held)
@@ -37,7 +37,7 @@ final class PairClaimsTests: XCTestCase {
         XCTAssertEqual(claim("udp6-connect-no-transmit", [run(.udp, connect: udp), run(.udp6, connect: udp6, packets: [packet(.during(.connect))])])?.status, .notHeld)
         let tp = try XCTUnwrap(claim("udp6-connect-no-transmit", [run(.udp), run(.udp6)], mode: .tracepoints))
         XCTAssertEqual(tp.status, .unknown)
-        XCTAssertTrue(tp.evidence.contains("tracepoint mode"), tp.evidence)
+        XCTAssertTrue(tp.evidence.rendered.contains("tracepoint mode"), tp.evidence.rendered)
         // Only for the pair.
         XCTAssertNil(claim("udp6-connect-no-transmit", [run(.tcp6), run(.udp6, connect: udp6)]))
         XCTAssertNil(claim("udp6-connect-no-transmit", [run(.udp, connect: udp), run(.tcp)]))
@@ -47,9 +47,9 @@ final class PairClaimsTests: XCTestCase {
         let udpRun = run(.udp, send: ["udp_sendmsg", "ip_send_skb"], packets: [packet(.during(.send))])
         let gram = run(.unixgram, send: ["unix_dgram_sendmsg", "skb_queue_tail", "sock_def_readable"])
         let held = try XCTUnwrap(claim("unixgram-send-to-peer", [udpRun, gram]))
-        XCTAssertEqual(held.status, .held, held.evidence)
-        XCTAssertTrue(held.evidence.contains("UNIXGRAM's write: unix_dgram_sendmsg 1.00/dial, the skb put on the peer's queue by skb_queue_tail 1.00/dial"), held.evidence)
-        XCTAssertTrue(held.evidence.contains("0 ip_*/udp_* functions among 3; UDP's write: udp_sendmsg 1.00/dial, ip_send_skb 1.00/dial"), held.evidence)
+        XCTAssertEqual(held.status, .held, held.evidence.rendered)
+        XCTAssertTrue(held.evidence.rendered.contains("UNIXGRAM's write: unix_dgram_sendmsg 1.00/dial, the skb put on the peer's queue by skb_queue_tail 1.00/dial"), held.evidence.rendered)
+        XCTAssertTrue(held.evidence.rendered.contains("0 ip_*/udp_* functions among 3; UDP's write: udp_sendmsg 1.00/dial, ip_send_skb 1.00/dial"), held.evidence.rendered)
         XCTAssertEqual(claim("unixgram-send-to-peer", [udpRun, run(.unixgram, send: ["unix_dgram_sendmsg", "ip_output"])])?.status, .notHeld)
         XCTAssertEqual(claim("unixgram-send-to-peer", [udpRun, run(.unixgram, send: ["unix_dgram_sendmsg"], packets: [packet(.during(.send))])])?.status, .notHeld)
         let tp = try XCTUnwrap(claim("unixgram-send-to-peer", [udpRun, run(.unixgram)], mode: .tracepoints))

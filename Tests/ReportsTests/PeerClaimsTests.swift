@@ -19,17 +19,17 @@ final class PeerClaimsTests: XCTestCase {
     func testHeldWhenTCPWaitsAndUDPDoesNot() throws {
         let c = try XCTUnwrap(judge([.tcp: connects([20 * ms + 300_000, 21 * ms]), .udp: connects([40_000, 60_000])]))
         XCTAssertEqual(c.id, "tcp-connect-waits-rtt")
-        XCTAssertEqual(c.status, .held, c.evidence)
-        XCTAssertTrue(c.evidence.hasPrefix("round trip 20.0 ms: tcp connect 20.3 ms-21.0 ms (2 calls), udp connect median 0.060 ms, 0.040 ms-0.060 ms (2 calls)"), c.evidence)
+        XCTAssertEqual(c.status, .held, c.evidence.rendered)
+        XCTAssertTrue(c.evidence.rendered.hasPrefix("round trip 20.0 ms: tcp connect 20.3 ms-21.0 ms (2 calls), udp connect median 0.060 ms, 0.040 ms-0.060 ms (2 calls)"), c.evidence.rendered)
     }
 
     func testNotHeldWhenTCPReturnsEarlyOrUDPWaits() throws {
         let early = try XCTUnwrap(judge([.tcp: connects([19 * ms, 25 * ms]), .udp: connects([40_000])]))
         XCTAssertEqual(early.status, .notHeld)
-        XCTAssertTrue(early.evidence.contains("a tcp connect returned before one round trip"), early.evidence)
+        XCTAssertTrue(early.evidence.rendered.contains("a tcp connect returned before one round trip"), early.evidence.rendered)
         let slowUDP = try XCTUnwrap(judge([.tcp: connects([21 * ms]), .udp: connects([2 * ms])]))
         XCTAssertEqual(slowUDP.status, .notHeld)
-        XCTAssertTrue(slowUDP.evidence.contains("udp's median connect took 10% of the round trip (2.00 ms)"), slowUDP.evidence)
+        XCTAssertTrue(slowUDP.evidence.rendered.contains("udp's median connect took 10% of the round trip (2.00 ms)"), slowUDP.evidence.rendered)
         // One slow UDP connect among quick ones (an emulated VM's hiccup) does not decide it.
         XCTAssertEqual(judge([.tcp: connects([21 * ms]), .udp: connects([50_000, 7 * ms, 60_000])])?.status, .held)
     }

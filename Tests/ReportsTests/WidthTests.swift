@@ -54,7 +54,7 @@ final class WidthTests: XCTestCase {
     func testTourStepFitsSixtyColumns() {
         let step = TourStep(section: "dialing", number: 2, title: TourSection.dialing.title, explanation: TourSection.dialing.explanation,
                             commands: [TourCommandRun(display: "sudo kpath funccount 'tcp_*' -- kpath echo client --proto tcp --to 127.0.0.1:40000 --count 1",
-                                                      exitStatus: 0, lines: [String(repeating: "x", count: 120)])],
+                                                      exitStatus: 0, lines: [Evidence(String(repeating: "x", count: 120))])],
                             evidence: [String(repeating: "evidence ", count: 20)],
                             claims: [Claim(id: "tcp-connect-transmits", title: Claims.titles[4].1, status: .held,
                                            evidence: String(repeating: "evidence ", count: 30))],
