@@ -66,7 +66,7 @@ final class ProtocolClaimsTests: XCTestCase {
         let r = CompareResult(kernel: "6.12.0", backend: .kprobeMulti, mode: .functions, modeReason: nil, dials: 5, side: .client,
                               patterns: ["tcp_*"], command: "kpath compare tcp tcp6 unix", seconds: 1, runs: runs,
                               claims: ProtocolClaims.judge(runs: runs, mode: .functions))
-        let text = CompareReport.render(r)
+        let text = CompareReport.render(r, width: 200)  // (the heading is 84 columns: wide enough not to wrap)
         XCTAssertTrue(text.contains("SYSCALL  TCP funcs  calls/dial  TCP6 funcs  calls/dial  UNIX funcs  calls/dial"), text)
         XCTAssertTrue(text.contains("connect  3          3.00        3           3.00        2           2.00"), text)
         XCTAssertTrue(text.contains("== connect(2): functions only in TCP, only in TCP6, only in UNIX, in all, in some =="), text)
