@@ -62,7 +62,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet);
 	double t0 = now();
 
-	// The functions the kernel lets a kprobe attach to, matched and deduplicated.
+	// The functions the kernel lets a kprobe attach to (compiler clones such as
+	// .isra.0 included, as kpath and bcc take them), matched and deduplicated.
 	FILE *f = fopen("/sys/kernel/tracing/available_filter_functions", "r");
 	if (!f)
 		f = fopen("/sys/kernel/debug/tracing/available_filter_functions", "r");
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
 	int n = 0, cap = 0;
 	while (fgets(line, sizeof line, f)) {
 		line[strcspn(line, " \t\n")] = 0;
-		if (strchr(line, '.') || fnmatch(argv[2], line, 0) != 0)
+		if (fnmatch(argv[2], line, 0) != 0)
 			continue;
 		if (n == cap)
 			names = realloc(names, (cap = cap ? cap * 2 : 256) * sizeof *names);
