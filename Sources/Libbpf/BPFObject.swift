@@ -42,13 +42,7 @@ public final class BPFObject {
     }
 
     public var programs: [BPFProgram] {
-        var out: [BPFProgram] = []
-        var p = bpf_object__next_program(raw, nil)
-        while let cur = p {
-            out.append(BPFProgram(raw: cur, object: self))
-            p = bpf_object__next_program(raw, cur)
-        }
-        return out
+        libbpfList { bpf_object__next_program(raw, $0) }.map { BPFProgram(raw: $0, object: self) }
     }
 
     public func map(_ name: String) throws -> BPFMap {
@@ -59,13 +53,7 @@ public final class BPFObject {
     }
 
     public var maps: [BPFMap] {
-        var out: [BPFMap] = []
-        var m = bpf_object__next_map(raw, nil)
-        while let cur = m {
-            out.append(BPFMap(raw: cur, object: self))
-            m = bpf_object__next_map(raw, cur)
-        }
-        return out
+        libbpfList { bpf_object__next_map(raw, $0) }.map { BPFMap(raw: $0, object: self) }
     }
 
     /// Creates the maps and loads every program whose autoload is on.
@@ -125,4 +113,15 @@ public final class BPFObject {
         }
         throw BPFError("find global \(symbol) in \(name)", errno: ENOENT)
     }
+}
+
+/// A libbpf walk (`next(nil)`, then `next(previous)` until NULL) as an array.
+private func libbpfList(_ next: (OpaquePointer?) -> OpaquePointer?) -> [OpaquePointer] {
+    var out: [OpaquePointer] = []
+    var p = next(nil)
+    while let cur = p {
+        out.append(cur)
+        p = next(cur)
+    }
+    return out
 }
