@@ -35,10 +35,7 @@ public final class BPFObject {
     }
 
     public func program(_ name: String) throws -> BPFProgram {
-        guard let p = bpf_object__find_program_by_name(raw, name) else {
-            throw BPFError("find program \(name) in \(self.name)", errno: ENOENT)
-        }
-        return BPFProgram(raw: p, object: self)
+        BPFProgram(raw: try find("program", name) { bpf_object__find_program_by_name(raw, $0) }, object: self)
     }
 
     public var programs: [BPFProgram] {
@@ -46,14 +43,17 @@ public final class BPFObject {
     }
 
     public func map(_ name: String) throws -> BPFMap {
-        guard let m = bpf_object__find_map_by_name(raw, name) else {
-            throw BPFError("find map \(name) in \(self.name)", errno: ENOENT)
-        }
-        return BPFMap(raw: m, object: self)
+        BPFMap(raw: try find("map", name) { bpf_object__find_map_by_name(raw, $0) }, object: self)
     }
 
     public var maps: [BPFMap] {
         libbpfList { bpf_object__next_map(raw, $0) }.map { BPFMap(raw: $0, object: self) }
+    }
+
+    /// A program or map by name; ENOENT naming it and this object when there is none.
+    private func find(_ kind: String, _ name: String, _ lookup: (String) -> OpaquePointer?) throws -> OpaquePointer {
+        guard let p = lookup(name) else { throw BPFError("find \(kind) \(name) in \(self.name)", errno: ENOENT) }
+        return p
     }
 
     /// Creates the maps and loads every program whose autoload is on.
