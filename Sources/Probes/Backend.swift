@@ -24,6 +24,13 @@ public enum Backend: String, CaseIterable, Codable, Sendable {
     public static func choose(forced: Backend?, for needs: ProbeNeeds, features: KernelFeatures) throws -> Backend {
         if let b = forced, let why = needs.unfit(b) { throw ProbeError.backendUnavailable(b, reason: why) }
         let support = BackendSupport.detect(features: features, probeFentry: forced == .fentry)
+        return try choose(forced: forced, for: needs, support: support, kprobesUnavailableReason: features.kprobesUnavailableReason)
+    }
+
+    /// The choice itself, from what this kernel was found to accept.
+    public static func choose(forced: Backend?, for needs: ProbeNeeds, support: BackendSupport,
+                              kprobesUnavailableReason: String?) throws -> Backend {
+        if let b = forced, let why = needs.unfit(b) { throw ProbeError.backendUnavailable(b, reason: why) }
         if let b = forced {
             guard support.supports(b) else {
                 throw ProbeError.backendUnavailable(b, reason: support.reasons[b.rawValue] ?? "not supported")
@@ -31,7 +38,7 @@ public enum Backend: String, CaseIterable, Codable, Sendable {
             return b
         }
         if let b = needs.backends.first(where: support.supports) { return b }
-        throw ProbeError.kprobesUnavailable(reason: features.kprobesUnavailableReason
+        throw ProbeError.kprobesUnavailable(reason: kprobesUnavailableReason
             ?? support.reasons.values.sorted().joined(separator: "; "))
     }
 }

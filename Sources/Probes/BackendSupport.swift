@@ -11,6 +11,10 @@ public struct BackendSupport: Codable, Sendable {
     /// Why each missing backend is missing.
     public var reasons: [String: String]
 
+    public init(kprobe: Bool, kprobeMulti: Bool, fentry: Bool, reasons: [String: String] = [:]) {
+        self.kprobe = kprobe; self.kprobeMulti = kprobeMulti; self.fentry = fentry; self.reasons = reasons
+    }
+
     /// Tries the backends. fentry is tried only when `probeFentry` is set or no
     /// kprobe backend works: it is the slowest to try (a trampoline attach and
     /// detach) and never chosen over a kprobe backend. `loadPrograms` (doctor)
