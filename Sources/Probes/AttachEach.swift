@@ -16,14 +16,9 @@ extension FunctionProbes {
                     continue
                 }
                 let cookie: UInt64 = keys == nil ? UInt64(i) : 0
-                let ret = try returns.map { try $0.attachKprobe(f, cookie: cookie, retprobe: true) }
-                do {
-                    keep(try program.attachKprobe(f, cookie: cookie))
-                } catch {
-                    ret?.detach()
-                    throw error
+                try keepPair(returns.map { r in { try r.attachKprobe(f, cookie: cookie, retprobe: true) } }) {
+                    try program.attachKprobe(f, cookie: cookie)
                 }
-                if let ret { keep(ret) }
                 report.attached.append(i)
             } catch let e as BPFError {
                 report.skipped.append(SkippedFunction(function: f, reason: e.errnoText))

@@ -10,14 +10,9 @@ extension FunctionProbes {
         guard !idx.isEmpty else { return }
         do {
             let names = idx.map { functions[$0] }, cookies = idx.map { UInt64($0) }
-            let ret = try returns.map { try $0.attachKprobeMulti(names, cookies: cookies, retprobe: true) }
-            do {
-                keep(try program.attachKprobeMulti(names, cookies: cookies))
-            } catch {
-                ret?.detach()
-                throw error
+            try keepPair(returns.map { r in { try r.attachKprobeMulti(names, cookies: cookies, retprobe: true) } }) {
+                try program.attachKprobeMulti(names, cookies: cookies)
             }
-            if let ret { keep(ret) }
             report.attached += idx
         } catch let e as BPFError {
             if idx.count == 1 {

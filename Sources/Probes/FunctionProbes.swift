@@ -88,6 +88,19 @@ public final class FunctionProbes {
 
     func keep(_ link: BPFLink) { links.append(link) }
 
+    /// The return probe first, so every entry seen has its return; then the
+    /// entry. Both are kept or neither.
+    func keepPair(_ returns: (() throws -> BPFLink)?, entry: () throws -> BPFLink) throws {
+        let ret = try returns?()
+        do {
+            keep(try entry())
+        } catch {
+            ret?.detach()
+            throw error
+        }
+        if let ret { keep(ret) }
+    }
+
     /// Detaches every link. Per-function kprobes each wait for an RCU grace
     /// period when removed, so they are closed from many threads at once.
     public func detach() {
