@@ -25,7 +25,7 @@ struct TracingOptions: ParsableArguments {
     var duration: Double?
 
     @Option(help: "Attach backend for functions: kprobe-multi or kprobe, and fentry for funccount (default: the fastest available).",
-            completion: .list(Backend.allValueStrings), transform: Backend.argument)
+            completion: .list(Backend.allValueStrings), transform: { try Backend.argument($0) })
     var backend: Backend?
 
     var pid: Int32? { target.pid }
@@ -53,7 +53,7 @@ struct StackTargetOptions: ParsableArguments {
 /// report forms besides text.
 struct CompareRunOptions: ParsableArguments {
     @Option(help: "Attach backend: kprobe-multi, kprobe, fentry, or tracepoint (default: the fastest available).",
-            completion: .list(Backend.allValueStrings), transform: Backend.argument)
+            completion: .list(Backend.allValueStrings), transform: { try Backend.argument($0) })
     var backend: Backend?
 
     @Flag(help: "Print one JSON document instead of text.")
