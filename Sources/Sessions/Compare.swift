@@ -74,15 +74,14 @@ public final class CompareSession {
         if o.backend == .tracepoint {
             backend = .tracepoint
             modeReason = "--backend tracepoint was asked for"
-        } else if let forced = o.backend {
-            backend = try Preflight.functionBackend(forced: forced, features: features)
-            modeReason = nil
-        } else if let best = BackendSupport.detect(features: features, probeFentry: false).best {
-            backend = best
-            modeReason = nil
         } else {
-            backend = .tracepoint
-            modeReason = features.kprobesUnavailableReason ?? "no function backend is available"
+            do {
+                backend = try Backend.choose(forced: o.backend, for: .entries, features: features)
+                modeReason = nil
+            } catch ProbeError.kprobesUnavailable {  // none chosen: tracepoint mode
+                backend = .tracepoint
+                modeReason = features.kprobesUnavailableReason ?? "no function backend is available"
+            }
         }
         mode = backend == .tracepoint ? .tracepoints : .functions
         // A --run command that is not there costs nothing yet: no probe is attached.

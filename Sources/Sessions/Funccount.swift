@@ -47,7 +47,7 @@ public final class FunccountSession {
         if let p = o.pid { try Preflight.requireProcess(p) }
         try o.filter.check()
         Timing.mark("kernel features read")
-        let backend = try Preflight.functionBackend(forced: o.backend, features: features)
+        let backend = try Backend.choose(forced: o.backend, for: .entries, features: features)
         Timing.mark("backend chosen: \(backend.rawValue)")
         patterns = try FunctionPatterns.parse(o.patterns, regex: o.regex)
         // /proc/kallsyms (170k lines: over a second under emulation) only where it is needed:

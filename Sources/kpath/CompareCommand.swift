@@ -101,7 +101,7 @@ struct CompareCommand: ParsableCommand {
             o.patterns = functions == CompareSession.defaultPatterns.joined(separator: ",")
                 ? [(o.commands.isEmpty ? CompareSession.defaultPatterns(for: o.protocols) : CompareSession.commandPatterns).joined(separator: ",")] : [functions]
             o.side = CompareSession.Side(rawValue: side)!
-            o.backend = try parseBackend(output.backend)
+            o.backend = output.backend
             o.peerNamespace = peer != nil
             o.rttNs = rtt.flatMap(GraphCommand.parseDuration)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
