@@ -66,9 +66,9 @@ public final class TourSession {
                 let same = wu.calls == wt.calls
                 step.evidence = ["Resolving \"localhost\" took \(wu.records.count) syscalls for UDP and \(wt.records.count) for TCP, "
                                  + (same ? "naming the same \(wu.calls.count) files and sockets in the same order." : "naming different files:")]
-                if !same { step.evidence += ["  UDP: " + wu.calls.joined(separator: " "), "  TCP: " + wt.calls.joined(separator: " ")] }
+                if !same { step.evidence += ["  UDP: " + wu.calls.map(\.description).joined(separator: " "), "  TCP: " + wt.calls.map(\.description).joined(separator: " ")] }
                 step.claims = [Claim(id: "same-resolution", title: Claims.titles[0].1, status: same && !wu.calls.isEmpty ? .held : .notHeld,
-                                     evidence: "resolving \"localhost\": " + (same ? "both protocols " + (wu.calls.contains { $0.contains("nscd") } ? "tried nscd's socket, then " : "") + "opened \(TourEvidence.brief(wu.calls)), in the same order"
+                                     evidence: "resolving \"localhost\": " + (same ? "both protocols " + (wu.calls.contains { $0.name.contains("nscd") } ? "tried nscd's socket, then " : "") + "opened \(TourEvidence.brief(wu.calls)), in the same order"
                                                                                     : "UDP \(TourEvidence.brief(wu.calls)); TCP \(TourEvidence.brief(wt.calls))"))]
             } else {
                 step.evidence = ["\"localhost\" does not resolve here (no /etc/hosts entry): dialing 127.0.0.1, which getaddrinfo answers without a syscall."]
@@ -263,14 +263,11 @@ public enum TourEvidence {
         return o
     }
 
-    public static func brief(_ calls: [String]) -> String {
-        let files = calls.compactMap { c -> String? in
-            let p = c.split(separator: ":", maxSplits: 1)
-            return p.count == 2 && p[0] == "openat" ? String(p[1]) : nil
-        }
+    /// The files a resolution opened, in order (else its first calls).
+    public static func brief(_ calls: [NamedCall]) -> String {
         var seen: [String] = []
-        for f in files where !seen.contains(f) && f != "/" { seen.append(f) }
-        return seen.isEmpty ? calls.prefix(6).joined(separator: ", ") : seen.joined(separator: ", ")
+        for c in calls where c.call == "openat" && c.name != "/" && !seen.contains(c.name) { seen.append(c.name) }
+        return seen.isEmpty ? calls.prefix(6).map(\.description).joined(separator: ", ") : seen.joined(separator: ", ")
     }
 
     public static func cap<Line: ExpressibleByStringLiteral>(_ lines: [Line], _ n: Int) -> [Line] where Line.StringLiteralType == String {

@@ -30,7 +30,8 @@ final class TourTests: XCTestCase {
         let w = TourEvidence.resolutionWindow(resolution)
         XCTAssertEqual(w.records.first, resolution[1], "the nscd socket")
         XCTAssertEqual(w.records.last, resolution[7], "the close before the AF_INET socket")
-        XCTAssertEqual(w.calls, ["connect:/var/run/nscd/socket", "newfstatat:/etc/nsswitch.conf", "openat:/etc/nsswitch.conf", "openat:/etc/hosts"])
+        XCTAssertEqual(w.calls.map(\.description), ["connect:/var/run/nscd/socket", "newfstatat:/etc/nsswitch.conf", "openat:/etc/nsswitch.conf", "openat:/etc/hosts"])
+        XCTAssertEqual(w.calls[3], NamedCall(call: "openat", name: "/etc/hosts"), "typed: the call and the path it named")
         XCTAssertEqual(TourEvidence.brief(w.calls), "/etc/nsswitch.conf, /etc/hosts")
         XCTAssertEqual(TourEvidence.resolutionHighlights(w.records).map(\.name), ["socket", "connect", "openat", "openat", "read"])
         // Reports prints the shown records as strace lines.
