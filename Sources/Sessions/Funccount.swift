@@ -77,10 +77,7 @@ public final class FunccountSession {
 
     /// Non-zero counts, ascending (funccount's order: hottest last).
     public func counts() throws -> [FunctionCount] {
-        let totals = try counter.totals()
-        return zip(functions, totals).filter { $0.1 > 0 }
-            .map { FunctionCount(function: $0.0, count: $0.1) }
-            .sorted { ($0.count, $0.function) < ($1.count, $1.function) }
+        FunctionCount.table(functions, try counter.totals())
     }
 
     public func result() throws -> FunccountResult {

@@ -79,11 +79,7 @@ public final class TracepointCountSession: CountingSession {
 
     public func releaseCommand() throws { try child?.release() }
 
-    public func counts() throws -> [FunctionCount] {
-        zip(tracepoints, try counter.totals()).filter { $0.1 > 0 }
-            .map { FunctionCount(function: $0.0.name, count: $0.1) }
-            .sorted { ($0.count, $0.function) < ($1.count, $1.function) }
-    }
+    public func counts() throws -> [FunctionCount] { FunctionCount.table(tracepoints.map(\.name), try counter.totals()) }
 
     public func reset() throws { try counter.reset() }
 
@@ -98,6 +94,14 @@ public final class TracepointCountSession: CountingSession {
         let t = counter.detach()
         tracker.detach()
         return t
+    }
+}
+
+extension FunctionCount {
+    /// funccount's rows: the non-zero totals by name, ascending (hottest last; ties by name).
+    static func table(_ names: [String], _ totals: [UInt64]) -> [FunctionCount] {
+        zip(names, totals).filter { $0.1 > 0 }.map { FunctionCount(function: $0.0, count: $0.1) }
+            .sorted { ($0.count, $0.function) < ($1.count, $1.function) }
     }
 }
 
