@@ -90,8 +90,13 @@ extension TourEvidence {
     /// The first hit whose stack passes through one of `functions` (frames
     /// compared by name, offset and module left off), else the first hit.
     public static func firstHit(_ hits: [TraceHit], through functions: [String]) -> (hit: TraceHit, index: Int)? {
-        if let i = hits.firstIndex(where: { h in h.frames.contains { functions.contains(StackFrames.name($0)) } }) { return (hits[i], i) }
+        if let i = hits.firstIndex(where: { passes($0, through: functions) }) { return (hits[i], i) }
         return hits.first.map { ($0, 0) }
+    }
+
+    /// True when one of the hit's frames is one of `functions`.
+    public static func passes(_ hit: TraceHit, through functions: [String]) -> Bool {
+        hit.frames.contains { functions.contains(StackFrames.name($0)) }
     }
 
     /// The first tree of syscall `name` that ran a traced function.

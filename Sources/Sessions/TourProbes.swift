@@ -51,7 +51,7 @@ extension TourSession {
             repeat {
                 if Interrupt.requested { throw Cancelled() }
                 hits += s.hits(timeoutMs: 100)
-            } while TourEvidence.firstHit(hits, through: through)?.index ?? -1 < 0 && Date().timeIntervalSince(start) < 5
+            } while !hits.contains(where: { TourEvidence.passes($0, through: through) }) && Date().timeIntervalSince(start) < 5
         }
         let pick = TourEvidence.firstHit(hits, through: through)
         let shown = ["trace", "-K"] + ((pick?.index ?? 0) == 0 ? ["-M", "1"] : []) + (pid.map { ["-d", "20", "-p", String($0)] } ?? [])

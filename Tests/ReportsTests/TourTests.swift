@@ -78,6 +78,8 @@ final class TourTests: XCTestCase {
         XCTAssertEqual(TourEvidence.firstHit(hits, through: ["tcp_connect"])?.index, 0, "none through it: the first hit")
         XCTAssertEqual(TourEvidence.firstHit(hits, through: ["sock_read"])?.index, 0, "a name, not a part of one")
         XCTAssertNil(TourEvidence.firstHit([], through: ["udp_sendmsg"]))
+        XCTAssertTrue(TourEvidence.passes(hits[1], through: ["ip_send_skb"]))
+        XCTAssertFalse(TourEvidence.passes(hits[0], through: ["udp_sendmsg"]), "the fallback hit does not pass through it")
         // Printed as trace -K prints it: the header, then the hit's block.
         let lines = TourExcerpt.hit(p?.hit).rendered
         XCTAssertEqual(lines, [TraceReport.header] + TraceReport.block(hits[1], kernelStack: true).split(separator: "\n").map(String.init))
