@@ -68,7 +68,7 @@ public final class FunccountSession {
         try tracker.setTaskFilter(o.filter)
         Timing.mark("tracker (phases object) loaded")
         counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,
-                                      onlyProcess: held == nil ? o.pid : nil)
+                                      onlyProcess: held == nil ? o.pid : nil, split: false)
         Timing.mark("funccount object loaded, \(counter.report.attachedCount) attached in \(cFormat("%.3f", counter.report.seconds)) s")
         if counter.report.attached.isEmpty {
             throw ProbeError.nothingAttached(counter.report.skippedSummary ?? "every function refused")
