@@ -152,6 +152,22 @@ int count_kprobe_multi_ip(struct pt_regs *ctx)
 	return count_hit(ctx, BY_FUNC_IP);
 }
 
+/* funccount -p PID on kprobe.multi (6.9+): the entry is the pid read and one
+ * compare, as bpftrace's `/pid == N/`, with nothing else in its frame; the
+ * counting is a call that only the traced process's hits pay for. */
+static __noinline int count_multi_ip(struct pt_regs *ctx)
+{
+	return count_hit(ctx, BY_FUNC_IP);
+}
+
+SEC("kprobe.multi")
+int pid_kprobe_multi_ip(struct pt_regs *ctx)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != only_tgid)
+		return 0;
+	return count_multi_ip(ctx);
+}
+
 /* Loaded once against one function, then cloned per function by the loader. */
 SEC("fentry/tcp_v4_connect")
 int count_fentry(void *ctx)

@@ -31,7 +31,8 @@ public final class FunctionCounter {
         let total = unfiltered && !split && Self.benchSkip == 0
         let program: String
         switch backend {
-        case .kprobeMulti: program = !Self.multiLinkTellsCookies ? "count_kprobe_multi" : total ? "total_kprobe_multi_ip" : "count_kprobe_multi_ip"
+        case .kprobeMulti where !Self.multiLinkTellsCookies: program = "count_kprobe_multi"
+        case .kprobeMulti: program = total ? "total_kprobe_multi_ip" : onlyProcess != nil ? "pid_kprobe_multi_ip" : "count_kprobe_multi_ip"
         case .kprobe: program = HitKey.current == .cookie ? "count_kprobe" : total ? "total_kprobe_ip" : "count_kprobe_ip"
         case .fentry: program = total ? "total_fentry" : "count_fentry"
         case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot count kernel functions")
