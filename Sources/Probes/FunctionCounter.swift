@@ -150,12 +150,18 @@ public final class FunctionCounter {
         guard byAddress else { return try object.map("counts").sumPerCPUArray(count: functions.count * Self.perFunction) }
         var flat = [UInt64](repeating: 0, count: functions.count * Self.perFunction)
         for (key, sum) in try object.map("counts_by_ip").sumPerCPUHash() {
-            // key = address ^ (slot << 32); kernel text addresses have all ones above bit 31.
-            let slot = Int(UInt32(truncatingIfNeeded: key >> 32) ^ 0xffff_ffff)
-            guard slot < Self.perFunction, let f = indexOf[key ^ (UInt64(slot) << 32)] else { continue }
+            let (address, slot) = Self.addressAndSlot(key)
+            guard slot < Self.perFunction, let f = indexOf[address] else { continue }
             flat[f * Self.perFunction + slot] &+= sum
         }
         return flat
+    }
+
+    /// A counts_by_ip key, address ^ (slot << 32), taken apart: kernel text
+    /// addresses have all ones above bit 31, so the upper half is ~slot.
+    static func addressAndSlot(_ key: UInt64) -> (address: UInt64, slot: Int) {
+        let slot = UInt32(truncatingIfNeeded: key >> 32) ^ 0xffff_ffff
+        return (key ^ (UInt64(slot) << 32), Int(slot))
     }
 
     /// Every function's hits, read once from the counters.
