@@ -14,8 +14,9 @@ public typealias FunccountResult = Attached<FunctionCounts>
 
 public struct FunctionCounts: Codable, Sendable {
     public var counts: [FunctionCount]
-    /// Counts are per-CPU u64 array slots (they cannot fill up); the one
-    /// possible loss is a child of the command that could not be tracked.
+    /// Counts are per-CPU u64 slots (an array, or a hash sized for every
+    /// function: neither fills up); the one possible loss is a child of the
+    /// command that could not be tracked.
     public var lost: StackLosses
 }
 
