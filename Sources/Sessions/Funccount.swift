@@ -14,8 +14,9 @@ public typealias FunccountResult = Attached<FunctionCounts>
 
 public struct FunctionCounts: Codable, Sendable {
     public var counts: [FunctionCount]
-    /// Counts are per-CPU u64 array slots (they cannot fill up); the one
-    /// possible loss is a child of the command that could not be tracked.
+    /// Counts are per-CPU u64 slots (an array, or a hash sized for every
+    /// function: neither fills up); the one possible loss is a child of the
+    /// command that could not be tracked.
     public var lost: StackLosses
 }
 
@@ -65,7 +66,7 @@ public final class FunccountSession {
         child = start.child
         tracker = start.tracker
         counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,
-                                      onlyProcess: child == nil ? o.pid : nil)
+                                      onlyProcess: child == nil ? o.pid : nil, split: false)
         Timing.mark("funccount object loaded, \(counter.report.attachedCount) attached in \(cFormat("%.3f", counter.report.seconds)) s")
         if counter.report.attached.isEmpty {
             throw ProbeError.nothingAttached(counter.report.skippedSummary ?? "every function refused")
