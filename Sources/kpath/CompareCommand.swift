@@ -15,6 +15,7 @@ struct CompareCommand: ParsableCommand {
           sudo kpath compare tcp udp --count 20 --json > compare.json
           sudo kpath compare tcp udp --save today.json
           sudo kpath compare tcp udp --functions 'tcp_*,udp_*' --side both
+          sudo kpath compare tcp udp --functions all
           sudo kpath compare tcp unix
           sudo kpath compare tcp tcp6 udp udp6
           sudo kpath compare --run cat='cat /etc/hostname' --run ls='ls /' --count 5
