@@ -201,8 +201,8 @@ cl_small='tcp_v4_*,tcp_connect,tcp_close,udp_*,ip4_datagram_connect'
 # (7.x records a UDP peer in udp_connect, which udp_* covers)
 case "$(uname -r)" in 7.*) cl_small='tcp_v4_*,tcp_connect,tcp_close,udp_*' ;; esac
 
-# cl_compare SIG WHEN: WHEN is "attach" (0.2 s after "attaching", all the
-# default functions), "tcp" (0.5 s into the TCP
+# cl_compare SIG WHEN: WHEN is "attach" (0.2 s after "attaching", compare's
+# default function set: on 6.1 and 5.10 those seen in dials), "tcp" (0.5 s into the TCP
 # dials), "udp" (0.5 s into the UDP ones) or "printing" (--json into a full
 # pipe nobody reads).
 cl_compare() {
