@@ -35,44 +35,8 @@ public final class FunctionCounter {
         try object.load()
         probes = FunctionProbes(functions: functions)
         let prog = try object.program(program)
-        switch backend {
-        case .kprobeMulti:
-            report = try probes.attachMulti(prog)
-            if program == "count_kprobe_multi_ip" { try Self.fileAddresses(of: probes, into: try object.map("ip_to_index"), capacity: functions.count) }
-        case .kprobe where program == "count_kprobe_ip":
-            let keys = AddressKeys(map: try object.map("ip_to_index"), addresses: try (kallsyms ?? Kallsyms.load()).functionAddresses())
-            report = try probes.attachEach(prog, keys: keys)
-        case .kprobe: report = try probes.attachEach(prog)
-        default: report = try Self.attachFentry(prog, functions: functions, probes: probes,
-                                                 index: try object.map("ip_to_index"), kallsyms: kallsyms ?? Kallsyms.load())
-        }
-    }
-
-    static func attachFentry(_ prog: BPFProgram, functions: [String], probes: FunctionProbes, index: BPFMap, kallsyms: Kallsyms) throws -> AttachReport {
-        let start = DispatchTime.now()
-        var report = AttachReport(backend: .fentry, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
-        let btf = try VmlinuxBTF()
-        var addrOf: [String: UInt64] = [:]
-        for s in kallsyms.symbols where s.isText && s.module == nil && addrOf[s.name] == nil { addrOf[s.name] = s.address }
-        for (i, f) in functions.enumerated() {
-            if Interrupt.requested { throw Cancelled() }
-            guard let id = btf.functionID(f), let addr = addrOf[f] else {
-                report.skipped.append(SkippedFunction(function: f, reason: "no BTF for it (module or renamed function)"))
-                continue
-            }
-            do {
-                // bpf_get_func_ip may report the address past an ENDBR64 (IBT kernels): key both.
-                try index.update(key: addr, value: UInt32(i))
-                try index.update(key: addr + 4, value: UInt32(i))
-                probes.adopt([try prog.cloneFentry(attachBTFID: id, name: f)])
-                report.attached.append(i)
-            } catch let e as BPFError {
-                report.skipped.append(SkippedFunction(function: f, reason: e.errnoText))
-            }
-        }
-        report.links = probes.links.count
-        report.seconds = seconds(since: start)
-        return report
+        report = try probes.attach(prog, backend: backend, index: try object.map("ip_to_index"), kallsyms: kallsyms)
+        if program == "count_kprobe_multi_ip" { try Self.fileAddresses(of: probes, into: try object.map("ip_to_index"), capacity: functions.count) }
     }
 
     /// 6.9+: a kprobe.multi link reports each address's cookie, so hits can be

@@ -112,7 +112,7 @@ struct CompareCommand: ParsableCommand {
             case let given?: o.patterns = [given]; o.functionSet = .given
             }
             o.side = CompareSession.Side(rawValue: side)!
-            o.backend = try parseBackend(output.backend)
+            o.backend = output.backend
             o.peerNamespace = peer != nil
             o.rttNs = rtt.flatMap(GraphCommand.parseDuration)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

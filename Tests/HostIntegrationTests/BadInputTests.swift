@@ -88,11 +88,13 @@ final class BadInputTests: XCTestCase {
             Case(args: ["graph", "--depth", "0", "--", "true"], expect: ["--depth must be a positive number of levels, got 0"], status: 64),
             Case(args: ["graph", "--min-time", "soon", "--", "true"], expect: ["--min-time \"soon\" is not a duration", "5us"], status: 64),
             Case(args: ["graph", "--backend", "fentry", "--", "true"], expect: ["kpath graph records returns through kprobes"], status: 64),
+            Case(args: ["graph", "--backend", "bogus", "--", "true"], expect: ["unknown backend \"bogus\"", "kprobe-multi, kprobe, fentry, tracepoint"], status: 64),
             Case(args: ["graph", "-r", "tcp_((", "--", "true"], expect: ["bad regular expression \"tcp_((\""], status: 64),
             // stacks / trace
             Case(args: ["stacks"], expect: ["give at least one target", "t:net:net_dev_queue"], status: 64),
             Case(args: ["stacks", "t:net"], expect: ["bad target \"t:net\"", "t:CATEGORY:EVENT"], status: 1),
             Case(args: ["stacks", "t:net\n:x"], expect: ["bad target \"t:net\\n:x\"", "\"\\n\" cannot appear"], status: 1),
+            Case(args: ["stacks", "--backend", "fentry", "tcp_v4_connect"], expect: ["backend fentry is not available here", "kernel stacks at functions are taken through kprobes"], status: 1),
             Case(args: ["stacks", "u:libc:malloc"], expect: ["bad target \"u:libc:malloc\"", "user-space probes are not supported"], status: 1),
             Case(args: ["stacks", "-d", "1", "t:nosuch_kpath:event"], expect: ["no tracepoint nosuch_kpath:event", "ls /sys/kernel/tracing/events"], status: 1),
             Case(args: ["stacks", "--svg", dir + "/adir", "t:net:net_dev_queue"], expect: ["cannot write \(dir)/adir: it is a directory", "give a file name"], status: 1),
@@ -137,6 +139,7 @@ final class BadInputTests: XCTestCase {
             Case(args: ["syscalls", "-e", "!all", "--", "true"], expect: ["! cannot negate all or socket-io"], status: 1),
             Case(args: ["syscalls", "-e", "trace=%bogus", "--", "true"], expect: ["unknown syscall \"%bogus\"", "%file"], status: 1),
             Case(args: ["syscalls", "-p", "-5"], expect: ["-p/--pid must be a positive process id, got -5"], status: 64),
+            Case(args: ["syscalls", "-p", "1", "--", "true"], expect: ["use either -p PID or -- COMMAND"], status: 64),
             Case(args: ["syscalls", "--", "nosuch-kpath-command"], expect: ["command not found: nosuch-kpath-command"], status: 1),
             // compare
             Case(args: ["compare", "tcp", "sctp"], expect: ["unknown protocol \"sctp\"", "kpath compare tcp udp"], status: 64),
