@@ -16,6 +16,8 @@ public final class CompareSession {
         public var protocols: [Proto] = [.tcp, .udp]
         public var count = 10
         public var patterns = CompareSession.defaultPatterns
+        /// Which matched functions to attach (CompareFunctionSet): by default, where each is one kprobe, those seen in dials.
+        public var functionSet: CompareFunctionSet.Choice = .auto
         public var side: Side = .client
         public var backend: Backend?
         public var commandLine = "kpath compare tcp udp"
@@ -61,6 +63,8 @@ public final class CompareSession {
     public let backend: Backend
     public let modeReason: String?
     let functions: [String]
+    /// Which of the matched functions are attached (nil in tracepoint mode).
+    public private(set) var functionSet: CompareFunctionSet?
     let kallsyms: Kallsyms
     let catalog: FunctionCatalog?
 
@@ -89,7 +93,8 @@ public final class CompareSession {
         catalog = try? FunctionCatalog.load(kallsyms: kallsyms)
         if mode == .functions {
             guard let catalog else { throw KernelInfoError.noTraceableFunctions(reason: "neither available_filter_functions nor kallsyms could be read") }
-            functions = try catalog.match(patterns)
+            (functionSet, functions) = CompareFunctionSet.choose(o.functionSet, backend: backend, commands: !o.commands.isEmpty,
+                                                                 matched: try catalog.match(patterns))
             Timing.mark("compare: \(functions.count) functions matched")
         } else {
             // Still check the patterns, so a typo is an error in either mode.
@@ -107,7 +112,7 @@ public final class CompareSession {
 
         var counter: FunctionCounter? = nil
         if mode == .functions {
-            progress("attaching \(functions.count) functions with \(backend.rawValue)...")
+            progress(functionSet?.attachingLine(backend: backend) ?? "attaching \(functions.count) functions with \(backend.rawValue)...")
             counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms)
             progress("attached \(counter!.report.attachedCount) functions in \(cFormat("%.2f", counter!.report.seconds)) s"
                      + (counter!.report.skippedSummary.map { "; \($0)" } ?? ""))
@@ -140,7 +145,11 @@ public final class CompareSession {
         }
         let lost = tracker.losses()
         Timing.mark("compare: read deadline probe done")
+        let detachStart = Date()
         counter?.detach()
+        if let c = counter, functionSet?.kind == .seenInDials, c.report.attachedCount > 0 {
+            functionSet?.secondsPerFunction = (c.report.seconds + Date().timeIntervalSince(detachStart)) / Double(c.report.attachedCount)
+        }
         Timing.mark("compare: functions detached")
         packets.detach()
         probes.detach()
@@ -156,6 +165,7 @@ public final class CompareSession {
         return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost,
+                             functionSet: functionSet,
                              link: options.peerNamespace ? "veth between two network namespaces (client 198.18.0.1, 2001:2::1; server 198.18.0.2, 2001:2::2)"
                                 + (options.rttNs.map { ", round trip \(PeerClaims.ms($0)) (netem)" } ?? "") : nil)
     }

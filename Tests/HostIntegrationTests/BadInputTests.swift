@@ -147,6 +147,7 @@ final class BadInputTests: XCTestCase {
             Case(args: ["compare", "tcp", "unix", "TCP"], expect: ["protocol \"tcp\" is named twice"], status: 64),
             Case(args: ["compare", "tcp", "unixstream"], expect: ["unknown protocol \"unixstream\"", "tcp, udp, tcp6, udp6, unix, unixgram"], status: 64),
             Case(args: ["compare", "unix"], expect: ["compare puts two or more protocols side by side"], status: 64),
+            Case(args: ["compare", "--run", "a=true", "--run", "b=true", "--functions", "seen"], expect: ["--functions seen is the functions seen in compare's protocol dials", "give patterns or `all`"], status: 64),
             Case(args: ["compare", "--functions", "t:net:net_dev_queue"], expect: ["this command counts kernel function calls", "kpath stacks t:net:net_dev_queue"], status: 64),
             Case(args: ["compare", "udp"], expect: ["compare puts two or more protocols side by side", "kpath compare tcp udp"], status: 64),
             Case(args: ["compare", "--count", "0"], expect: ["--count must be a positive number of dials, got 0"], status: 64),
