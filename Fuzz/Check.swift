@@ -17,3 +17,15 @@ func lines(_ data: UnsafePointer<UInt8>, _ size: Int) -> [String] {
 
 /// A user's mistake must come back as one line (stderr shows `kpath: error: LINE`).
 func isOneLine(_ s: String) -> Bool { !s.isEmpty && !s.contains("\n") && !s.contains("\r") }
+
+/// Runs one parse: a user's mistake (an `E`) must come back as one line, and
+/// nothing else may be thrown.
+func parsesOrSaysWhy<E: Error & CustomStringConvertible>(_ mistake: E.Type, _ body: () throws -> Void) {
+    do {
+        try body()
+    } catch let e as E {
+        check(isOneLine(e.description), "error is one line: \(e.description.debugDescription)")
+    } catch {
+        check(false, "unexpected error \(error)")
+    }
+}

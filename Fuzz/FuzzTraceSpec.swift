@@ -6,7 +6,7 @@
 public func fuzzTraceSpec(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let symbolChars = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.*?[]-!")
     for raw in lines(data, size) {
-        do {
+        parsesOrSaysWhy(TargetSpecError.self) {
             let spec = try TargetSpec.parse(raw)
             switch spec {
             case .function(let p):
@@ -17,10 +17,6 @@ public func fuzzTraceSpec(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             }
             let again = try? TargetSpec.parse(spec.description)
             check(again == spec, "round trip \(raw.debugDescription) -> \(spec.description.debugDescription)")
-        } catch let e as TargetSpecError {
-            check(isOneLine(e.description), "error is one line: \(e.description.debugDescription)")
-        } catch {
-            check(false, "unexpected error \(error)")
         }
     }
     return 0

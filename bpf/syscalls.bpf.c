@@ -127,6 +127,28 @@ static __always_inline void read_exec_args(struct exec_args *x, __u64 argv, __u6
 		x->envc = count_ptrs(envp, 0);
 }
 
+/* A record of `size` bytes reserved in the ring buffer, its first `zeroed`
+ * bytes cleared, with who made which call, no lengths read and the task's
+ * comm; NULL (a lost event counted) when the buffer is full. */
+static __always_inline struct kp_syscall_event *reserve_record(__u32 size, __u32 zeroed, __u64 pid_tgid, __s64 nr, __u32 flags)
+{
+	struct kp_syscall_event *e = bpf_ringbuf_reserve(&syscall_events, size, 0);
+
+	if (!e) {
+		kp_count_lost(KP_LOST_EVENTS);
+		return 0;
+	}
+	__builtin_memset(e, 0, zeroed);
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = nr;
+	e->len_in = -1;
+	e->len_out = -1;
+	e->flags = flags;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	return e;
+}
+
 /* The entry record, when markers are on (trace_resumed: kpath syscalls only). */
 static __always_inline void send_entry(struct pending *pp, __u64 pid_tgid)
 {
@@ -135,22 +157,12 @@ static __always_inline void send_entry(struct pending *pp, __u64 pid_tgid)
 
 	if (!trace_resumed || !on || !*on)
 		return;
-	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_ENTRY_SIZE, 0);
-	if (!e) {
-		kp_count_lost(KP_LOST_EVENTS);
+	e = reserve_record(KP_SYSCALL_ENTRY_SIZE, KP_SYSCALL_ENTRY_SIZE, pid_tgid, pp->nr, KP_SYS_ENTRY);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, KP_SYSCALL_ENTRY_SIZE);
 	e->enter_ns = pp->enter_ns;
-	e->tgid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->nr = pp->nr;
 	for (int i = 0; i < 6; i++)
 		e->args[i] = pp->args[i];
-	e->len_in = -1;
-	e->len_out = -1;
-	e->flags = KP_SYS_ENTRY;
-	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -176,21 +188,12 @@ int syscall_enter(struct tp_sys_enter *ctx)
 	}
 	if (nr == NR_exit || nr == NR_exit_group) {
 		/* never returns: one record now, exit_ns 0 ("= ?") */
-		struct kp_syscall_event *e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD, 0);
-		if (!e) {
-			kp_count_lost(KP_LOST_EVENTS);
+		struct kp_syscall_event *e = reserve_record(KP_SYSCALL_HEAD, KP_SYSCALL_HEAD, pid_tgid, nr, 0);
+		if (!e)
 			return 0;
-		}
-		__builtin_memset(e, 0, KP_SYSCALL_HEAD);
 		e->enter_ns = bpf_ktime_get_ns();
-		e->tgid = pid_tgid >> 32;
-		e->tid = tid;
-		e->nr = nr;
 		for (int i = 0; i < 6; i++)
 			e->args[i] = ctx->args[i];
-		e->len_in = -1;
-		e->len_out = -1;
-		bpf_get_current_comm(&e->comm, sizeof(e->comm));
 		bpf_ringbuf_submit(e, 0);
 		return 0;
 	}
@@ -281,22 +284,12 @@ static __always_inline int resumed_exit(struct tp_sys_exit *ctx, __u64 pid_tgid)
 	}
 	if (ret == 0 && (nr == NR_clone || nr == NR_clone3 || nr == NR_fork || nr == NR_vfork))
 		return 0;
-	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD, 0);
-	if (!e) {
-		kp_count_lost(KP_LOST_EVENTS);
+	e = reserve_record(KP_SYSCALL_HEAD, KP_SYSCALL_HEAD, pid_tgid, nr, KP_SYS_RESUMED);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
 	e->exit_ns = bpf_ktime_get_ns();
 	e->enter_ns = e->exit_ns;
-	e->tgid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->nr = nr;
 	e->ret = ret;
-	e->len_in = -1;
-	e->len_out = -1;
-	e->flags = KP_SYS_RESUMED;
-	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -315,20 +308,11 @@ int signal_deliver(struct bpf_raw_tracepoint_args *ctx)
 	 * kernel kills at send time; info is SEND_SIG_NOINFO): +++ killed by +++ says it */
 	if (!trace_signals || ctx->args[0] == 9 || !kp_is_tracked(pid_tgid))
 		return 0;
-	e = bpf_ringbuf_reserve(&syscall_events, KP_SYSCALL_HEAD + KP_SIGINFO_SIZE, 0);
-	if (!e) {
-		kp_count_lost(KP_LOST_EVENTS);
+	e = reserve_record(KP_SYSCALL_HEAD + KP_SIGINFO_SIZE, KP_SYSCALL_HEAD, pid_tgid, -1, KP_SYS_SIGNAL);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, KP_SYSCALL_HEAD);
 	e->enter_ns = bpf_ktime_get_ns();
 	e->exit_ns = e->enter_ns;
-	e->tgid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->nr = -1;
-	e->len_in = -1;
-	e->len_out = -1;
-	e->flags = KP_SYS_SIGNAL;
 	e->args[0] = ctx->args[0];
 	if (ctx->args[1] && bpf_probe_read_kernel(e->data, KP_SIGINFO_SIZE, (void *)ctx->args[1]) == 0) {
 		__builtin_memcpy(head, e->data, sizeof(head));

@@ -35,37 +35,25 @@ public final class BPFObject {
     }
 
     public func program(_ name: String) throws -> BPFProgram {
-        guard let p = bpf_object__find_program_by_name(raw, name) else {
-            throw BPFError("find program \(name) in \(self.name)", errno: ENOENT)
-        }
-        return BPFProgram(raw: p, object: self)
+        BPFProgram(raw: try find("program", name) { bpf_object__find_program_by_name(raw, $0) }, object: self)
     }
 
     public var programs: [BPFProgram] {
-        var out: [BPFProgram] = []
-        var p = bpf_object__next_program(raw, nil)
-        while let cur = p {
-            out.append(BPFProgram(raw: cur, object: self))
-            p = bpf_object__next_program(raw, cur)
-        }
-        return out
+        libbpfList { bpf_object__next_program(raw, $0) }.map { BPFProgram(raw: $0, object: self) }
     }
 
     public func map(_ name: String) throws -> BPFMap {
-        guard let m = bpf_object__find_map_by_name(raw, name) else {
-            throw BPFError("find map \(name) in \(self.name)", errno: ENOENT)
-        }
-        return BPFMap(raw: m, object: self)
+        BPFMap(raw: try find("map", name) { bpf_object__find_map_by_name(raw, $0) }, object: self)
     }
 
     public var maps: [BPFMap] {
-        var out: [BPFMap] = []
-        var m = bpf_object__next_map(raw, nil)
-        while let cur = m {
-            out.append(BPFMap(raw: cur, object: self))
-            m = bpf_object__next_map(raw, cur)
-        }
-        return out
+        libbpfList { bpf_object__next_map(raw, $0) }.map { BPFMap(raw: $0, object: self) }
+    }
+
+    /// A program or map by name; ENOENT naming it and this object when there is none.
+    private func find(_ kind: String, _ name: String, _ lookup: (String) -> OpaquePointer?) throws -> OpaquePointer {
+        guard let p = lookup(name) else { throw BPFError("find \(kind) \(name) in \(self.name)", errno: ENOENT) }
+        return p
     }
 
     /// Creates the maps and loads every program whose autoload is on.
@@ -125,4 +113,15 @@ public final class BPFObject {
         }
         throw BPFError("find global \(symbol) in \(name)", errno: ENOENT)
     }
+}
+
+/// A libbpf walk (`next(nil)`, then `next(previous)` until NULL) as an array.
+private func libbpfList(_ next: (OpaquePointer?) -> OpaquePointer?) -> [OpaquePointer] {
+    var out: [OpaquePointer] = []
+    var p = next(nil)
+    while let cur = p {
+        out.append(cur)
+        p = next(cur)
+    }
+    return out
 }

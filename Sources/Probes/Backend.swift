@@ -1,8 +1,5 @@
-import BPFObjects
 import BPFRecords
 import KernelInfo
-import Glibc
-import Libbpf
 
 /// How kpath attaches one program to many kernel functions.
 public enum Backend: String, CaseIterable, Codable, Sendable {
@@ -16,6 +13,68 @@ public enum Backend: String, CaseIterable, Codable, Sendable {
     case tracepoint
 
     public var isFunctionBackend: Bool { self != .tracepoint }
+
+    /// Function backends in kpath's order of preference (doctor --backends prints them so).
+    public static let functionBackendsFastestFirst: [Backend] = [.kprobeMulti, .kprobe, .fentry]
+
+    /// The one backend choice of every command: the forced backend when it fits
+    /// `needs` and this kernel has it, else the fastest this kernel has that fits.
+    /// fentry is tried only when forced or when no kprobe backend works (a
+    /// trampoline attach and detach: the slowest test, and never preferred).
+    public static func choose(forced: Backend?, for needs: ProbeNeeds, features: KernelFeatures) throws -> Backend {
+        if let b = forced, let why = needs.unfit(b) { throw ProbeError.backendUnavailable(b, reason: why) }
+        let support = BackendSupport.detect(features: features, probeFentry: forced == .fentry)
+        return try choose(forced: forced, for: needs, support: support, kprobesUnavailableReason: features.kprobesUnavailableReason)
+    }
+
+    /// The choice itself, from what this kernel was found to accept.
+    public static func choose(forced: Backend?, for needs: ProbeNeeds, support: BackendSupport,
+                              kprobesUnavailableReason: String?) throws -> Backend {
+        if let b = forced, let why = needs.unfit(b) { throw ProbeError.backendUnavailable(b, reason: why) }
+        if let b = forced {
+            guard support.supports(b) else {
+                throw ProbeError.backendUnavailable(b, reason: support.reasons[b.rawValue] ?? "not supported")
+            }
+            return b
+        }
+        if let b = needs.backends.first(where: support.supports) { return b }
+        throw ProbeError.kprobesUnavailable(reason: kprobesUnavailableReason
+            ?? support.reasons.values.sorted().joined(separator: "; "))
+    }
+}
+
+/// What a program asks of the backend that attaches it to kernel functions.
+public enum ProbeNeeds: Sendable {
+    /// Counts entries (funccount's counter): fentry clones can run it too.
+    case entries
+    /// An entry and a return probe on every function (graph): kprobe.multi or kprobes.
+    case returns
+    /// The kernel stack at each function entry (stacks, trace, compare's stack
+    /// points): the stack program has kprobe.multi and kprobe variants only.
+    case stacks
+
+    /// The backends that can attach such a program, fastest first.
+    public var backends: [Backend] {
+        self == .entries ? Backend.functionBackendsFastestFirst : [.kprobeMulti, .kprobe]
+    }
+
+    public func fits(_ b: Backend) -> Bool { backends.contains(b) }
+
+    /// Why `b` cannot attach such a program (nil: it can).
+    public func unfit(_ b: Backend) -> String? {
+        if fits(b) { return nil }
+        switch self {
+        case .entries: return "tracepoints cannot count kernel functions"
+        case .returns: return b == .tracepoint ? "call graphs need function probes"
+                                               : "graph records returns through kprobes; use kprobe-multi or kprobe"
+        case .stacks: return "kernel stacks at functions are taken through kprobes; use kprobe-multi or kprobe"
+        }
+    }
+
+    /// Throws the one-line refusal when `b` cannot attach such a program.
+    public func require(_ b: Backend) throws {
+        if let why = unfit(b) { throw ProbeError.backendUnavailable(b, reason: why) }
+    }
 }
 
 public enum ProbeError: Error, CustomStringConvertible {
@@ -37,131 +96,6 @@ public enum ProbeError: Error, CustomStringConvertible {
             return "no probe could be attached: \(r)"
         case .unknownTracepoint(let t):
             return "no tracepoint \(t) on this kernel; list them with `ls /sys/kernel/tracing/events/CATEGORY`"
-        }
-    }
-}
-
-/// Which function backends this kernel accepts, found by trying them (as bpftrace's bpffeature does).
-public struct BackendSupport: Codable, Sendable {
-    public var kprobe: Bool
-    public var kprobeMulti: Bool
-    public var fentry: Bool
-    /// Why each missing backend is missing.
-    public var reasons: [String: String]
-
-    nonisolated(unsafe) private static var cachedKprobe: (Bool, String?)?
-    nonisolated(unsafe) private static var cachedMulti: (Bool, String?)?
-    nonisolated(unsafe) private static var cachedFentry: (Bool, String?)?
-
-    /// Tries the backends. fentry is tried only when `probeFentry` is set or no
-    /// kprobe backend works: it is the slowest to try (a trampoline attach and
-    /// detach) and never chosen over a kprobe backend. `loadPrograms` (doctor)
-    /// also loads and attaches the kprobe programs the commands will use; a
-    /// command does not pay for that at start-up: its own load says the same.
-    public static func detect(features: KernelFeatures = .detect(), probeFentry: Bool = true,
-                              loadPrograms: Bool = false) -> BackendSupport {
-        var s = BackendSupport(kprobe: false, kprobeMulti: false, fentry: false, reasons: [:])
-        if let why = features.kprobesUnavailableReason {
-            s.reasons[Backend.kprobe.rawValue] = why
-            s.reasons[Backend.kprobeMulti.rawValue] = why
-        } else {
-            // Loaded as the commands load it: a kernel with kprobes may still
-            // refuse the program (cookie helpers before 5.15).
-            if loadPrograms {
-                if cachedKprobe == nil { cachedKprobe = probeKprobe() }
-                (s.kprobe, s.reasons[Backend.kprobe.rawValue]) = cachedKprobe!
-            } else {
-                s.kprobe = true
-            }
-            if cachedMulti == nil { cachedMulti = probeKprobeMulti() }
-            (s.kprobeMulti, s.reasons[Backend.kprobeMulti.rawValue]) = cachedMulti!
-        }
-        if !features.btf {
-            s.reasons[Backend.fentry.rawValue] = "no kernel BTF (/sys/kernel/btf/vmlinux)"
-        } else if probeFentry || !s.kprobe {
-            if cachedFentry == nil { cachedFentry = Self.probeFentry() }
-            (s.fentry, s.reasons[Backend.fentry.rawValue]) = cachedFentry!
-        } else {
-            s.reasons[Backend.fentry.rawValue] = "not tried: a kprobe backend is available"
-        }
-        return s
-    }
-
-    /// The fastest available function backend, in kpath's order of preference.
-    public var best: Backend? {
-        if kprobeMulti { return .kprobeMulti }
-        if kprobe { return .kprobe }
-        if fentry { return .fentry }
-        return nil
-    }
-
-    public func supports(_ b: Backend) -> Bool {
-        switch b {
-        case .kprobeMulti: return kprobeMulti
-        case .kprobe: return kprobe
-        case .fentry: return fentry
-        case .tracepoint: return true
-        }
-    }
-
-    /// Functions present on every kernel kpath supports, to try a backend on.
-    static let probeFunctions = ["tcp_v4_connect", "vfs_read", "ksys_read", "__x64_sys_getpid"]
-
-    /// Loads the kprobe programs funccount and stacks will use (HitKey.current
-    /// picks the variant) and attaches each to one always-present function.
-    static func probeKprobe() -> (Bool, String?) {
-        let cookie = HitKey.current == .cookie
-        let programs: [(BPFObjectName, String)] = [(.funccount, cookie ? "count_kprobe" : "count_kprobe_ip"),
-                                                   (.stacks, cookie ? "stack_kprobe" : "stack_kprobe_ip")]
-        do {
-            let tracker = try Tracker()
-            for (name, program) in programs {
-                let obj = try BPFObject(name: name.rawValue, bytes: BPFObjects.bytes(name))
-                try tracker.share(into: obj)
-                for p in obj.programs { p.autoload = p.name == program }
-                if name == .funccount { try obj.setRodata("use_phases", UInt8(1)) }  // compare's path
-                // small maps: only the program's acceptance is in question
-                for m in obj.maps where ["counts", "stack_traces", "stack_counts"].contains(m.name) { try m.setMaxEntries(64) }
-                if name == .stacks { try obj.map("hit_events").setMaxEntries(4096) }
-                try obj.load()
-                var last: BPFError? = nil
-                var attached = false
-                for f in probeFunctions where !attached {
-                    do {
-                        try obj.program(program).attachKprobe(f, cookie: 0).detach()
-                        attached = true
-                    } catch let e as BPFError { last = e }
-                }
-                if !attached { throw last! }
-            }
-            return (true, nil)
-        } catch let e as BPFError {
-            return (false, "kprobe program refused (\(e.errnoText))")
-        } catch {
-            return (false, "\(error)")
-        }
-    }
-
-    /// kprobe.multi without loading funccount's object or attaching (Libbpf's KprobeMultiProbe).
-    static func probeKprobeMulti() -> (Bool, String?) {
-        guard let e = KprobeMultiProbe.refusal() else { return (true, nil) }
-        return (false, "kprobe.multi refused (\(String(cString: strerror(e)))); needs Linux 5.18+ with CONFIG_FPROBE")
-    }
-
-    /// Loads funccount's fentry program against tcp_v4_connect and attaches it.
-    static func probeFentry() -> (Bool, String?) {
-        do {
-            let obj = try BPFObject(name: "funccount", bytes: BPFObjects.bytes(.funccount))
-            for p in obj.programs { p.autoload = p.name == "count_fentry" }
-            try obj.map("counts").setMaxEntries(KP_SLOTS_COUNT)
-            try obj.load()
-            let link = try obj.program("count_fentry").attach()
-            link.detach()
-            return (true, nil)
-        } catch let e as BPFError {
-            return (false, "fentry refused (\(e.errnoText))")
-        } catch {
-            return (false, "\(error)")
         }
     }
 }

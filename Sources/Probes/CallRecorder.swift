@@ -67,14 +67,9 @@ public final class CallRecorder {
         self.functions = functions
         object = try BPFObject(name: "graph", bytes: BPFObjects.bytes(.graph))
         try tracker.share(into: object)
-        let cookie = HitKey.current == .cookie
-        let (entry, ret): (String, String)
-        switch backend {
-        case .kprobeMulti: (entry, ret) = ("graph_entry_multi", "graph_return_multi")
-        case .kprobe: (entry, ret) = cookie ? ("graph_entry", "graph_return") : ("graph_entry_ip", "graph_return_ip")
-        case .fentry: throw ProbeError.backendUnavailable(.fentry, reason: "graph records returns through kprobes; use kprobe-multi or kprobe")
-        case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "call graphs need function probes")
-        }
+        try ProbeNeeds.returns.require(backend)
+        let (entry, ret) = backend == .kprobeMulti ? ("graph_entry_multi", "graph_return_multi")
+            : HitKey.current == .cookie ? ("graph_entry", "graph_return") : ("graph_entry_ip", "graph_return_ip")
         let wanted: Set<String> = [entry, ret, "graph_sys_enter", "graph_sys_exit"]
         for p in object.programs { p.autoload = wanted.contains(p.name) }
         try object.map("ip_to_index").setMaxEntries(max(1, functions.count) * 2)
@@ -87,14 +82,8 @@ public final class CallRecorder {
             for nr in syscalls where nr >= 0 && nr < map.maxEntries { try map.update(key: UInt32(nr), value: UInt8(1)) }
         }
         probes = FunctionProbes(functions: functions)
-        let (entryProg, retProg) = (try object.program(entry), try object.program(ret))
-        switch backend {
-        case .kprobeMulti: report = try probes.attachMulti(entryProg, returns: retProg)
-        default:
-            let keys = cookie ? nil : AddressKeys(map: try object.map("ip_to_index"),
-                                                  addresses: try (kallsyms ?? Kallsyms.load()).functionAddresses())
-            report = try probes.attachEach(entryProg, returns: retProg, keys: keys)
-        }
+        report = try probes.attach(try object.program(entry), returns: try object.program(ret), backend: backend,
+                                   index: try object.map("ip_to_index"), kallsyms: kallsyms)
         ring = try BPFRingBuffer(map: object.map("graph_events")) { [unowned self] bytes in
             if let e = CallEvent(bytes: bytes) { self.pending.append(e) } else { self.malformedRecords += 1 }
         }

@@ -12,67 +12,62 @@ public final class FunctionCounter {
     public let report: AttachReport
     private let object: BPFObject
     private let probes: FunctionProbes
+    /// Counted by the address that fired (counts_by_ip), not by cookie (counts).
+    private let byAddress: Bool
+    /// Address (as the program sees it) -> function index, for byAddress.
+    private var indexOf: [UInt64: Int] = [:]
 
     /// `onlyProcess`: the one process traced, children not followed (funccount -p):
     /// the programs then turn other tasks away with one compare.
-    public init(functions: [String], backend: Backend, tracker: Tracker, kallsyms: Kallsyms? = nil, onlyProcess: Int32? = nil) throws {
+    /// `split`: count per role, phase and irq (compare); funccount only needs totals.
+    public init(functions: [String], backend: Backend, tracker: Tracker, kallsyms: Kallsyms? = nil, onlyProcess: Int32? = nil,
+                split: Bool = true) throws {
         self.functions = functions
         object = try BPFObject(name: "funccount", bytes: BPFObjects.bytes(.funccount))
         try tracker.share(into: object)
+        // kp_config is set before any recording object loads (Tracker.follow,
+        // setTaskFilter), so "no filter at all" is known here, read-only for the program.
+        let unfiltered = Self.noFilter(try tracker.currentConfig())
+        let total = unfiltered && !split && Self.benchSkip == 0
         let program: String
         switch backend {
-        case .kprobeMulti: program = Self.multiLinkTellsCookies ? "count_kprobe_multi_ip" : "count_kprobe_multi"
-        case .kprobe: program = HitKey.current == .cookie ? "count_kprobe" : "count_kprobe_ip"
-        case .fentry: program = "count_fentry"
+        case .kprobeMulti where !Self.multiLinkTellsCookies: program = "count_kprobe_multi"
+        case .kprobeMulti: program = total ? "total_kprobe_multi_ip" : onlyProcess != nil ? "pid_kprobe_multi_ip" : "count_kprobe_multi_ip"
+        case .kprobe: program = HitKey.current == .cookie ? "count_kprobe" : total ? "total_kprobe_ip" : "count_kprobe_ip"
+        case .fentry: program = total ? "total_fentry" : "count_fentry"
         case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot count kernel functions")
         }
+        byAddress = !["count_kprobe", "count_kprobe_multi"].contains(program)
         for p in object.programs { p.autoload = p.name == program }
-        try object.map("counts").setMaxEntries(max(1, functions.count) * Self.perFunction)
-        try object.map("ip_to_index").setMaxEntries(max(1, functions.count) * 2)
+        let n = max(1, functions.count)
+        try object.map("counts").setMaxEntries(byAddress ? 1 : n * Self.perFunction)
+        // Every slot of every function a program can file: an insert never finds the map full.
+        try object.map("counts_by_ip").setMaxEntries(byAddress ? n * (split ? Self.perFunction : 1) : 1)
+        try object.map("ip_to_index").setMaxEntries(byAddress ? n * 2 : 1)
         try object.setRodata("use_phases", UInt8(tracker.phasesAttached ? 1 : 0))
+        try object.setRodata("split", UInt8(split ? 1 : 0))
+        try object.setRodata("unfiltered", UInt8(unfiltered ? 1 : 0))
         try object.setRodata("only_tgid", UInt32(max(0, onlyProcess ?? 0)))
         try object.setRodata("bench_skip", Self.benchSkip)
         try object.load()
         probes = FunctionProbes(functions: functions)
         let prog = try object.program(program)
-        switch backend {
-        case .kprobeMulti:
-            report = try probes.attachMulti(prog)
-            if program == "count_kprobe_multi_ip" { try Self.fileAddresses(of: probes, into: try object.map("ip_to_index"), capacity: functions.count) }
-        case .kprobe where program == "count_kprobe_ip":
-            let keys = AddressKeys(map: try object.map("ip_to_index"), addresses: try (kallsyms ?? Kallsyms.load()).functionAddresses())
-            report = try probes.attachEach(prog, keys: keys)
-        case .kprobe: report = try probes.attachEach(prog)
-        default: report = try Self.attachFentry(prog, functions: functions, probes: probes,
-                                                 index: try object.map("ip_to_index"), kallsyms: kallsyms ?? Kallsyms.load())
+        let index = try object.map("ip_to_index")
+        report = try probes.attach(prog, backend: backend, index: index, kallsyms: kallsyms)
+        if backend == .kprobeMulti, byAddress, try !Self.fileAddresses(of: probes, into: index, capacity: functions.count) {
+            // The link did not tell its addresses: kallsyms does, slower.
+            let addrs = try (kallsyms ?? Kallsyms.load()).functionAddresses()
+            for (i, f) in functions.enumerated() { if let a = addrs[f] { try index.update(key: a, value: UInt32(i)) } }
+        }
+        if byAddress {
+            for (address, i) in index.entries(key: UInt64.self, value: UInt32.self) { indexOf[address] = Int(i) }
         }
     }
 
-    static func attachFentry(_ prog: BPFProgram, functions: [String], probes: FunctionProbes, index: BPFMap, kallsyms: Kallsyms) throws -> AttachReport {
-        let start = DispatchTime.now()
-        var report = AttachReport(backend: .fentry, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
-        let btf = try VmlinuxBTF()
-        var addrOf: [String: UInt64] = [:]
-        for s in kallsyms.symbols where s.isText && s.module == nil && addrOf[s.name] == nil { addrOf[s.name] = s.address }
-        for (i, f) in functions.enumerated() {
-            if Interrupt.requested { throw Cancelled() }
-            guard let id = btf.functionID(f), let addr = addrOf[f] else {
-                report.skipped.append(SkippedFunction(function: f, reason: "no BTF for it (module or renamed function)"))
-                continue
-            }
-            do {
-                // bpf_get_func_ip may report the address past an ENDBR64 (IBT kernels): key both.
-                try index.update(key: addr, value: UInt32(i))
-                try index.update(key: addr + 4, value: UInt32(i))
-                probes.adopt([try prog.cloneFentry(attachBTFID: id, name: f)])
-                report.attached.append(i)
-            } catch let e as BPFError {
-                report.skipped.append(SkippedFunction(function: f, reason: e.errnoText))
-            }
-        }
-        report.links = probes.links.count
-        report.seconds = seconds(since: start)
-        return report
+    /// No -p, no command, no --tid/--comm/-c: every task's hits count.
+    static func noFilter(_ c: kp_config) -> Bool {
+        let comm = withUnsafeBytes(of: c.only_comm) { $0.first ?? 0 }
+        return c.filter_tgids == 0 && c.only_tid == 0 && c.only_cpu == 0 && comm == 0
     }
 
     /// 6.9+: a kprobe.multi link reports each address's cookie, so hits can be
@@ -86,14 +81,14 @@ public final class FunctionCounter {
         return v.count == 2 && (v[0], v[1]) >= (6, 9)
     }
 
-    /// Address -> function index for count_kprobe_multi_ip, from each link's
-    /// own (address, cookie) pairs; a link that cannot tell leaves its hits on the cookie.
-    static func fileAddresses(of probes: FunctionProbes, into index: BPFMap, capacity: Int) throws {
+    /// Address -> function index for the address programs, from each link's
+    /// own (address, cookie) pairs; false if a link cannot tell them.
+    static func fileAddresses(of probes: FunctionProbes, into index: BPFMap, capacity: Int) throws -> Bool {
         for link in probes.links {
-            for (address, cookie) in KprobeMultiInfo.addressCookies(link, capacity: capacity) ?? [] {
-                try index.update(key: address, value: UInt32(cookie))
-            }
+            guard let pairs = KprobeMultiInfo.addressCookies(link, capacity: capacity) else { return false }
+            for (address, cookie) in pairs { try index.update(key: address, value: UInt32(cookie)) }
         }
+        return true
     }
 
     /// `KPATH_FUNCCOUNT_SKIP=BITS` (scripts/bench-hit only): steps of the hot
@@ -115,9 +110,28 @@ public final class FunctionCounter {
         public func count(role: Role, phase: Phase, irq: Bool) -> UInt64 { slots[role.rawValue - 1][phase.rawValue][irq ? 1 : 0] }
     }
 
-    /// Every function's hits, read once from the per-CPU array.
+    /// Every slot of every function, summed over CPUs: index function * perFunction + slot.
+    func flatCounts() throws -> [UInt64] {
+        guard byAddress else { return try object.map("counts").sumPerCPUArray(count: functions.count * Self.perFunction) }
+        var flat = [UInt64](repeating: 0, count: functions.count * Self.perFunction)
+        for (key, sum) in try object.map("counts_by_ip").sumPerCPUHash() {
+            let (address, slot) = Self.addressAndSlot(key)
+            guard slot < Self.perFunction, let f = indexOf[address] else { continue }
+            flat[f * Self.perFunction + slot] &+= sum
+        }
+        return flat
+    }
+
+    /// A counts_by_ip key, address ^ (slot << 32), taken apart: kernel text
+    /// addresses have all ones above bit 31, so the upper half is ~slot.
+    static func addressAndSlot(_ key: UInt64) -> (address: UInt64, slot: Int) {
+        let slot = UInt32(truncatingIfNeeded: key >> 32) ^ 0xffff_ffff
+        return (key ^ (UInt64(slot) << 32), Int(slot))
+    }
+
+    /// Every function's hits, read once from the counters.
     public func hits() throws -> [Hits] {
-        let flat = try object.map("counts").sumPerCPUArray(count: functions.count * Self.perFunction)
+        let flat = try flatCounts()
         let phases = Int(KP_NPHASES.rawValue)
         return (0..<functions.count).map { f in
             Hits(slots: (0..<Int(KP_NROLES.rawValue)).map { r in
@@ -134,6 +148,11 @@ public final class FunctionCounter {
 
     /// Zeroes the counters (for -i intervals).
     public func reset() throws {
+        if byAddress {
+            let m = try object.map("counts_by_ip")
+            for k in m.keys() { m.delete(key: k) }
+            return
+        }
         let m = try object.map("counts")
         for k in 0..<(functions.count * Self.perFunction) { try m.updatePerCPU(key: UInt32(k), value: UInt64(0)) }
     }

@@ -18,6 +18,11 @@ public struct AttachReport: Codable, Sendable {
 
     public var attachedCount: Int { attached.count }
 
+    init(backend: Backend, requested: Int) {
+        self.backend = backend; self.requested = requested
+        attached = []; skipped = []; seconds = 0; links = 0
+    }
+
     /// "12 skipped: 10 Invalid argument, 2 No such file or directory".
     public var skippedSummary: String? {
         guard !skipped.isEmpty else { return nil }
@@ -33,88 +38,68 @@ public struct SkippedFunction: Codable, Sendable {
     public var reason: String
 }
 
-/// Attaches one program to many functions with a chosen backend, the cookie
-/// of each being its index. Owns the links; detach() (or deinit) removes them.
+/// Attaches one program to many functions in one of three modes, the
+/// backends: kprobe.multi (AttachMulti.swift), a kprobe each
+/// (AttachEach.swift) or an fentry clone each (AttachFentry.swift). Each mode
+/// tells the program which function fired its own way: the cookie (the
+/// function's index), or where there is none (fentry, kprobes before 5.15) the
+/// address, filed in the object's address -> index map. Owns the links;
+/// detach() (or deinit) removes them.
 public final class FunctionProbes {
     public private(set) var links: [BPFLink] = []
     public let functions: [String]
 
     public init(functions: [String]) { self.functions = functions }
 
-    /// kprobe.multi: one link for everything; a refused batch is bisected so a
-    /// few bad functions (notrace, ENOMEM on 6.7-6.11) cost only themselves.
-    /// With `returns`, that program is attached to the same functions as their
-    /// return probe (kretprobe.multi), first, so every entry seen has its return.
-    public func attachMulti(_ program: BPFProgram, returns: BPFProgram? = nil) throws -> AttachReport {
+    /// The one way in. `returns`: attached to the same functions as their
+    /// return probe, first, so every entry seen has its return (kprobe modes
+    /// only). `index`: the object's address -> function index map, filled when
+    /// hits are told apart by address (fentry; kprobes without cookies);
+    /// `kallsyms` is read only then, when not given.
+    public func attach(_ program: BPFProgram, returns: BPFProgram? = nil, backend: Backend,
+                       index: BPFMap, kallsyms: Kallsyms? = nil) throws -> AttachReport {
+        if returns != nil { try ProbeNeeds.returns.require(backend) }
+        // What the mode needs is read before the clock starts: the report times the attach alone.
+        var keys: AddressKeys? = nil
+        var symbols: Kallsyms? = nil
+        switch backend {
+        case .kprobeMulti: break
+        case .kprobe where HitKey.current == .address:
+            keys = AddressKeys(map: index, addresses: try (kallsyms ?? Kallsyms.load()).functionAddresses())
+        case .kprobe: break
+        case .fentry: symbols = try kallsyms ?? Kallsyms.load()
+        case .tracepoint:
+            throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot probe kernel functions")
+        }
         let start = DispatchTime.now()
-        var report = AttachReport(backend: .kprobeMulti, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
-        try attachBatch(program, returns, Array(functions.indices), &report)
-        report.attached.sort()
+        var report = AttachReport(backend: backend, requested: functions.count)
+        if backend == .kprobeMulti {
+            try attachMulti(program, returns, Array(functions.indices), &report)
+            report.attached.sort()
+        } else if let symbols {
+            try attachFentry(program, index: index, kallsyms: symbols, &report)
+        } else {
+            try attachEach(program, returns, keys, &report)
+        }
         report.links = links.count
         report.seconds = seconds(since: start)
         return report
     }
 
-    private func attachBatch(_ program: BPFProgram, _ returns: BPFProgram?, _ idx: [Int], _ report: inout AttachReport) throws {
-        if Interrupt.requested { throw Cancelled() }
-        guard !idx.isEmpty else { return }
+    func keep(_ link: BPFLink) { links.append(link) }
+
+    /// The return probe first, so every entry seen has its return; then the
+    /// entry. Both are kept or neither.
+    func keepPair(_ returns: (() throws -> BPFLink)?, entry: () throws -> BPFLink) throws {
+        let ret = try returns?()
         do {
-            let names = idx.map { functions[$0] }, cookies = idx.map { UInt64($0) }
-            let ret = try returns.map { try $0.attachKprobeMulti(names, cookies: cookies, retprobe: true) }
-            do {
-                links.append(try program.attachKprobeMulti(names, cookies: cookies))
-            } catch {
-                ret?.detach()
-                throw error
-            }
-            if let ret { links.append(ret) }
-            report.attached += idx
-        } catch let e as BPFError {
-            if idx.count == 1 {
-                report.skipped.append(SkippedFunction(function: functions[idx[0]], reason: e.errnoText))
-                return
-            }
-            let mid = idx.count / 2
-            try attachBatch(program, returns, Array(idx[..<mid]), &report)
-            try attachBatch(program, returns, Array(idx[mid...]), &report)
+            keep(try entry())
+        } catch {
+            ret?.detach()
+            throw error
         }
+        if let ret { keep(ret) }
     }
-
-    /// One kprobe per function: slow on big lists (one perf event and kprobe each), but everywhere.
-    /// With `keys` (HitKey.address) each function's address is filed first and no cookie is passed.
-    /// With `returns`, each function also gets that program as its kretprobe, attached first.
-    func attachEach(_ program: BPFProgram, returns: BPFProgram? = nil, keys: AddressKeys? = nil) throws -> AttachReport {
-        let start = DispatchTime.now()
-        var report = AttachReport(backend: .kprobe, requested: functions.count, attached: [], skipped: [], seconds: 0, links: 0)
-        var keys = keys
-        for (i, f) in functions.enumerated() {
-            if Interrupt.requested { throw Cancelled() }
-            do {
-                if keys != nil, let why = try keys!.add(f, index: i) {
-                    report.skipped.append(SkippedFunction(function: f, reason: why))
-                    continue
-                }
-                let cookie: UInt64 = keys == nil ? UInt64(i) : 0
-                let ret = try returns.map { try $0.attachKprobe(f, cookie: cookie, retprobe: true) }
-                do {
-                    links.append(try program.attachKprobe(f, cookie: cookie))
-                } catch {
-                    ret?.detach()
-                    throw error
-                }
-                if let ret { links.append(ret) }
-                report.attached.append(i)
-            } catch let e as BPFError {
-                report.skipped.append(SkippedFunction(function: f, reason: e.errnoText))
-            }
-        }
-        report.links = links.count
-        report.seconds = seconds(since: start)
-        return report
-    }
-
-    /// Adds links made elsewhere (fentry clones) so they share this teardown.
-    public func adopt(_ more: [BPFLink]) { links += more }
 
     /// Detaches every link. Per-function kprobes each wait for an RCU grace
     /// period when removed, so they are closed from many threads at once.

@@ -121,14 +121,9 @@ public final class StackCollector {
         events = options.events
         var program: String? = nil
         if !functions.isEmpty {
-            switch backend {
-            case .kprobeMulti?: program = "stack_kprobe_multi"
-            case .kprobe?: program = HitKey.current == .cookie ? "stack_kprobe" : "stack_kprobe_ip"
-            case .fentry?:
-                throw ProbeError.backendUnavailable(.fentry, reason: "kernel stacks are taken through kprobes (kprobe-multi or kprobe)")
-            case .tracepoint?, nil:
-                throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot probe kernel functions")
-            }
+            guard let backend else { throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot probe kernel functions") }
+            try ProbeNeeds.stacks.require(backend)
+            program = backend == .kprobeMulti ? "stack_kprobe_multi" : HitKey.current == .cookie ? "stack_kprobe" : "stack_kprobe_ip"
         }
         self.backend = functions.isEmpty ? nil : backend
         object = try BPFObject(name: "stacks", bytes: BPFObjects.bytes(.stacks))
@@ -145,18 +140,10 @@ public final class StackCollector {
         if options.events { try object.setRodata("emit_events", UInt32(1)) }
         try object.load()
 
-        if let program {
+        if let program, let backend {
             let p = FunctionProbes(functions: functions)
             probes = p
-            let prog = try object.program(program)
-            if backend == .kprobeMulti {
-                functionReport = try p.attachMulti(prog)
-            } else if HitKey.current == .address {
-                let keys = AddressKeys(map: try object.map("target_of"), addresses: try Kallsyms.load().functionAddresses())
-                functionReport = try p.attachEach(prog, keys: keys)
-            } else {
-                functionReport = try p.attachEach(prog)
-            }
+            functionReport = try p.attach(try object.program(program), backend: backend, index: try object.map("target_of"))
         } else {
             functionReport = nil
         }

@@ -21,6 +21,7 @@ extension HTMLReport {
                                      ("mode", r.mode == .functions ? "functions (probes on kernel functions)" : "tracepoints only (degraded)")]
         if r.mode == .functions, let run = r.runs.first {
             f.append(("functions", "\(run.functionsAttached) attached (\(r.patterns.joined(separator: ","))), \(run.functionsSkipped) skipped"))
+            if let line = r.functionSet?.headerLine { f.append(("function set", line)) }
         }
         f += [(r.repetitions, "\(r.dials) per \(r.isCommandRun ? "command" : "protocol"), \(r.side.rawValue) side"), ("command", r.command),
               ("date", isoDate(generated)), ("took", cFormat("%.1f s", r.seconds))]

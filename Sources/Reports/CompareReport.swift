@@ -27,6 +27,7 @@ public enum CompareReport {
         } else {
             let att = r.runs.first.map { "\($0.functionsAttached) functions attached (\(r.patterns.joined(separator: ","))), \($0.functionsSkipped) skipped" } ?? ""
             o += wrap("backend \(r.backend.rawValue): \(att)")
+            if let line = r.functionSet?.headerLine { o += wrap(line) }
         }
         o += cFormat("took %.1f s\n", r.seconds)
 

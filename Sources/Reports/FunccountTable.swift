@@ -4,12 +4,13 @@ import Sessions
 /// bcc funccount's table: `%-36s %8s`, ascending, zero counts left out.
 public enum FunccountTable {
     public static func render(_ counts: [FunctionCount]) -> String {
-        var out = pad("FUNC", 36) + " " + lpad("COUNT", 8) + "\n"
-        for c in counts where c.count > 0 {
-            out += pad(c.function, 36) + " " + lpad(String(c.count), 8) + "\n"
-        }
+        var out = header + "\n"
+        for c in counts where c.count > 0 { out += row(c) + "\n" }
         return out
     }
+
+    public static let header = pad("FUNC", 36) + " " + lpad("COUNT", 8)
+    public static func row(_ c: FunctionCount) -> String { pad(c.function, 36) + " " + lpad(String(c.count), 8) }
 }
 
 public enum JSONReport {
@@ -19,6 +20,9 @@ public enum JSONReport {
         // Compare results keep syscall records; their JSON holds the strace lines.
         let line: @Sendable (SyscallRecord) -> String = { SyscallLine.record($0).rendered }
         enc.userInfo[.straceLine] = line
+        // Tour results keep typed excerpts; their JSON holds the lines as printed.
+        let excerpt: @Sendable (TourExcerpt) -> [String] = { $0.rendered }
+        enc.userInfo[.tourExcerpt] = excerpt
         return String(decoding: try enc.encode(value), as: UTF8.self)
     }
 }

@@ -53,10 +53,7 @@ public enum GraphReport {
         var inIrq = false
         for n in nodes {
             if let min = pruning.minTimeNs, let d = n.durationNs, d < min { hidden += n.callCount; continue }
-            let irqStart = n.irq && !parentIrq
-            if irqStart && !inIrq { lines.append(blank + indent(level) + "==========> interrupt work on top of the thread") }
-            if !irqStart && inIrq { lines.append(blank + indent(level) + "<==========") }
-            inIrq = irqStart
+            inIrq = interruptMark(n.irq, parentIrq: parentIrq, inIrq: inIrq, prefix: blank + indent(level), into: &lines)
             let time = n.durationNs.map(duration) ?? "no return"
             let tail = retComment(n.ret)
             if n.children.isEmpty {
@@ -100,10 +97,7 @@ public enum GraphReport {
         let mblank = String(repeating: " ", count: 33) + "  |  "
         for n in nodes {
             if let min = pruning.minTimeNs, let d = n.medianNs, d < min { hidden += n.totalCalls; continue }
-            let irqStart = n.irq && !parentIrq
-            if irqStart && !inIrq { lines.append(mblank + indent(level) + "==========> interrupt work on top of the thread") }
-            if !irqStart && inIrq { lines.append(mblank + indent(level) + "<==========") }
-            inIrq = irqStart
+            inIrq = interruptMark(n.irq, parentIrq: parentIrq, inIrq: inIrq, prefix: mblank + indent(level), into: &lines)
             let cols = leftPad(cFormat("%.2f", n.perSyscall), 9) + leftPad(n.medianNs.map(duration) ?? "-", 12)
                 + leftPad(n.p90Ns.map(duration) ?? "-", 12) + "  |  "
             var tail = n.errors.sorted { $0.value > $1.value }.map { "= \(retText(Int64($0.key))) x\($0.value)" }.joined(separator: ", ")
@@ -127,6 +121,15 @@ public enum GraphReport {
     }
 
     // MARK: pieces
+
+    /// Opens or closes the marker around a run of calls made in interrupt
+    /// context on top of the thread; whether this call is inside one.
+    static func interruptMark(_ irq: Bool, parentIrq: Bool, inIrq: Bool, prefix: String, into lines: inout [String]) -> Bool {
+        let starts = irq && !parentIrq
+        if starts && !inIrq { lines.append(prefix + "==========> interrupt work on top of the thread") }
+        if !starts && inIrq { lines.append(prefix + "<==========") }
+        return starts
+    }
 
     static func errorText(_ o: ErrorOrigin, count: Int?) -> String {
         var s = "error from: \(o.chain.joined(separator: " → ")) → \(retText(o.error))"

@@ -21,34 +21,27 @@ public enum Terminal {
     /// Words wrapped to `width`; the first line starts with `first`, the rest
     /// with `indent`. A word longer than a line stays whole (nothing is cut).
     public static func wrap(_ text: String, width: Int, first: String = "", indent: String = "") -> String {
+        wrap(words: text.split(separator: " ", omittingEmptySubsequences: true).map(String.init), width: width, first: first, indent: indent)
+    }
+
+    /// Items joined by ", " and wrapped after a comma; continuation lines start with `indent`.
+    public static func wrapList(_ items: [String], width: Int, first: String, indent: String) -> String {
+        wrap(words: items.enumerated().map { i, item in item + (i < items.count - 1 ? "," : "") }, width: width, first: first, indent: indent)
+    }
+
+    /// The one wrap loop: `words` (each kept whole, spaces inside included)
+    /// joined by one space, a new line before a word that would pass `width`.
+    static func wrap(words: [String], width: Int, first: String, indent: String) -> String {
         var lines: [String] = []
         var line = first
         var start = first.count
-        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+        for word in words {
             if line.count > start && line.count + 1 + word.count > width {
                 lines.append(line)
                 line = indent
                 start = indent.count
             }
             line += (line.count > start ? " " : "") + word
-        }
-        lines.append(line)
-        return lines.joined(separator: "\n")
-    }
-
-    /// Items joined by ", " and wrapped after a comma; continuation lines start with `indent`.
-    public static func wrapList(_ items: [String], width: Int, first: String, indent: String) -> String {
-        var lines: [String] = []
-        var line = first
-        var start = first.count
-        for (i, item) in items.enumerated() {
-            let piece = item + (i < items.count - 1 ? "," : "")
-            if line.count > start && line.count + 1 + piece.count > width {
-                lines.append(line)
-                line = indent
-                start = indent.count
-            }
-            line += (line.count > start ? " " : "") + piece
         }
         lines.append(line)
         return lines.joined(separator: "\n")

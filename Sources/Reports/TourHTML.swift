@@ -48,7 +48,8 @@ extension HTMLReport {
             body += "<p class=\"command\"><code>$ \(esc(c.display))</code>"
             if c.exitStatus != 0 { body += " <span class=\"muted\">(exit status \(c.exitStatus))</span>" }
             body += "</p>\n"
-            if !c.lines.isEmpty { body += "<pre>\(esc(c.lines.map(\.rendered).joined(separator: "\n")))</pre>\n" }
+            let lines = c.excerpt.rendered
+            if !lines.isEmpty { body += "<pre>\(esc(lines.joined(separator: "\n")))</pre>\n" }
         }
         for e in s.evidence { body += "<p>\(esc(e))</p>\n" }
         if let c = s.cannotShow { body += "<div class=\"notice\"><strong>Not on this kernel:</strong> \(esc(c))</div>\n" }

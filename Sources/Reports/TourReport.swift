@@ -45,7 +45,7 @@ public enum TourReport {
         for c in s.commands {
             o += "\n" + command(c.display, style: style, width: w) + "\n"
             if c.exitStatus != 0 { o += style.dim("  (exit status \(c.exitStatus))") + "\n" }
-            for l in c.lines { o += clip("    " + l.rendered.replacing("\t", with: "    "), w) + "\n" }
+            for l in c.excerpt.rendered { o += clip("    " + l.replacing("\t", with: "    "), w) + "\n" }
         }
         if !s.evidence.isEmpty {
             o += "\n"
@@ -97,17 +97,7 @@ public enum TourReport {
 
     /// Words wrapped to the width, each line starting with `indent`.
     public static func wrap(_ text: String, indent: String, width: Int = TourReport.width - 2) -> String {
-        var lines: [String] = []
-        var line = indent
-        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
-            if line.count > indent.count && line.count + 1 + word.count > width {
-                lines.append(line)
-                line = indent
-            }
-            line += (line.count > indent.count ? " " : "") + word
-        }
-        if line.count > indent.count { lines.append(line) }
-        return lines.joined(separator: "\n")
+        text.contains(where: { $0 != " " }) ? Terminal.wrap(text, width: width, first: indent, indent: indent) : ""
     }
 
     /// A command as `  $ words...`, continued with ` \` so it can be pasted.

@@ -99,56 +99,30 @@ extension CompareSession {
         let t0 = Date()
         progress("\(c.name): \(options.count) runs of \(c.words.joined(separator: " "))...")
         let dir = try TempDir()
-        try counter?.reset()
-        packets.drain(); packets.clear()
-        // No port to filter on: the packets sent while a tracked task runs.
-        try packets.setPort(0, trackedOnly: true)
-        try probes.stacks?.clearCounts()
-        _ = probes.syscalls.drain(); probes.syscalls.clear()
-        let start = monotonicNs()
         var pids: [Int32] = [], exits: [Int32] = [], windows: [(UInt64, UInt64)] = []
-        for i in 1...options.count {
-            if Interrupt.requested { throw Cancelled() }
-            let p = try HeldProcess(executable: c.words[0], arguments: Array(c.words.dropFirst()), role: "command",
-                                    output: .fileAndErrors(dir.path + "/run\(i).log"))
-            try tracker.track(pid: p.pid, role: .client, fromExec: true)
-            let begin = monotonicNs()
-            try p.release()
-            exits.append(try waitCommand(p, name: c.name, timeout: 60))
-            windows.append((begin, monotonicNs()))
-            pids.append(p.pid)
-        }
-        usleep(20_000)
-        packets.drain()
-        _ = probes.syscalls.drain()
-
-        var phases: [PhaseFunctions] = []
-        if let counter {
-            let hits = try counter.hits()
-            for phase in Phase.allCases {
-                var fh: [FunctionHits] = []
-                for (i, f) in counter.functions.enumerated() {
-                    let irq = hits[i].count(role: .client, phase: phase, irq: true)
-                    let calls = hits[i].count(role: .client, phase: phase, irq: false) + irq
-                    if calls > 0 { fh.append(FunctionHits(function: f, calls: calls, perDial: Double(calls) / Double(options.count), inInterrupt: irq)) }
-                }
-                fh.sort { ($0.calls, $1.function) > ($1.calls, $0.function) }
-                phases.append(PhaseFunctions(phase: phase, functions: fh))
+        // No port to filter on: the packets sent while a tracked task runs.
+        return try collectColumn(.command, trackedOnly: true, roles: [.client], name: c.name, argv: c.words, since: t0,
+                                 counter: counter, packets: packets, probes: probes, run: {
+            for i in 1...options.count {
+                if Interrupt.requested { throw Cancelled() }
+                let p = try HeldProcess(executable: c.words[0], arguments: Array(c.words.dropFirst()), role: "command",
+                                        output: .fileAndErrors(dir.path + "/run\(i).log"))
+                try tracker.track(pid: p.pid, role: .client, fromExec: true)
+                let begin = monotonicNs()
+                try p.release()
+                exits.append(try waitExit(p, timeout: 60, late: "--run \(c.name) did not finish within 60 s; compare commands that end by themselves"))
+                windows.append((begin, monotonicNs()))
+                pids.append(p.pid)
             }
-        }
-        // Everything collected since the clear is this command's and its children's.
-        let records = probes.syscalls.records().sorted { $0.enterNs < $1.enterNs }
-        let calls = records.filter { $0.exitNs > 0 }.map { ($0.enterNs, $0.exitNs, CompareProbes.phaseOf[$0.name] ?? .other) }
-        let stacks = probes.commandSamples()
-        let run = ProtocolRun(proto: .command, dials: options.count, serverPort: 0, clientPID: pids.first ?? 0, serverPID: 0,
-                              clientExit: exits.first { $0 != 0 } ?? 0, functionsAttached: counter?.report.attachedCount ?? 0,
-                              functionsSkipped: counter?.report.skipped.count ?? 0, phases: phases,
-                              functionsOnStacks: mode == .tracepoints ? functionsOnStacks(stacks) : [],
-                              packets: commandPackets(packets, windows: windows, calls: calls, start: start),
-                              stacks: stacks, syscalls: records.prefix(600).map { .record($0) },
-                              syscallNames: records.map(\.name), clientOutput: Array(readLines(dir.path + "/run1.log").prefix(200)),
-                              seconds: Date().timeIntervalSince(t0), name: c.name, argv: c.words)
-        return (run, records)
+            return HeldRun(clientPID: pids.first ?? 0, clientExit: exits.first { $0 != 0 } ?? 0,
+                           clientOutput: Array(readLines(dir.path + "/run1.log").prefix(200)))
+        }, read: { start in
+            // Everything collected since the probes were emptied is this command's and its children's.
+            let records = probes.syscalls.records().sorted { $0.enterNs < $1.enterNs }
+            let calls = records.filter { $0.exitNs > 0 }.map { ($0.enterNs, $0.exitNs, CompareProbes.phaseOf[$0.name] ?? .other) }
+            return ColumnReadout(records: records, stacks: probes.commandSamples(),
+                                 packets: commandPackets(packets, windows: windows, calls: calls, start: start))
+        })
     }
 
     /// A command's packets: run k is the one whose time window holds it; the
@@ -163,19 +137,6 @@ extension CompareSession {
                               flags: p.flagText, length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
                               stack: run == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : [])
         }
-    }
-
-    func waitCommand(_ p: HeldProcess, name: String, timeout: Double) throws -> Int32 {
-        let start = Date()
-        while p.isRunning {
-            if Interrupt.requested { p.terminate(signal: SIGKILL); throw Cancelled() }
-            if Date().timeIntervalSince(start) > timeout {
-                p.terminate(signal: SIGKILL)
-                throw SessionError.badArgument("--run \(name) did not finish within \(Int(timeout)) s; compare commands that end by themselves")
-            }
-            usleep(5_000)
-        }
-        return p.wait()
     }
 }
 

@@ -16,6 +16,8 @@ public final class CompareSession {
         public var protocols: [Proto] = [.tcp, .udp]
         public var count = 10
         public var patterns = CompareSession.defaultPatterns
+        /// Which matched functions to attach (CompareFunctionSet): by default, where each is one kprobe, those seen in dials.
+        public var functionSet: CompareFunctionSet.Choice = .auto
         public var side: Side = .client
         public var backend: Backend?
         public var commandLine = "kpath compare tcp udp"
@@ -61,6 +63,8 @@ public final class CompareSession {
     public let backend: Backend
     public let modeReason: String?
     let functions: [String]
+    /// Which of the matched functions are attached (nil in tracepoint mode).
+    public private(set) var functionSet: CompareFunctionSet?
     let kallsyms: Kallsyms
     let catalog: FunctionCatalog?
 
@@ -74,15 +78,14 @@ public final class CompareSession {
         if o.backend == .tracepoint {
             backend = .tracepoint
             modeReason = "--backend tracepoint was asked for"
-        } else if let forced = o.backend {
-            backend = try Preflight.functionBackend(forced: forced, features: features)
-            modeReason = nil
-        } else if let best = BackendSupport.detect(features: features, probeFentry: false).best {
-            backend = best
-            modeReason = nil
         } else {
-            backend = .tracepoint
-            modeReason = features.kprobesUnavailableReason ?? "no function backend is available"
+            do {
+                backend = try Backend.choose(forced: o.backend, for: .entries, features: features)
+                modeReason = nil
+            } catch ProbeError.kprobesUnavailable {  // none chosen: tracepoint mode
+                backend = .tracepoint
+                modeReason = features.kprobesUnavailableReason ?? "no function backend is available"
+            }
         }
         mode = backend == .tracepoint ? .tracepoints : .functions
         // A --run command that is not there costs nothing yet: no probe is attached.
@@ -90,7 +93,8 @@ public final class CompareSession {
         catalog = try? FunctionCatalog.load(kallsyms: kallsyms)
         if mode == .functions {
             guard let catalog else { throw KernelInfoError.noTraceableFunctions(reason: "neither available_filter_functions nor kallsyms could be read") }
-            functions = try catalog.match(patterns)
+            (functionSet, functions) = CompareFunctionSet.choose(o.functionSet, backend: backend, commands: !o.commands.isEmpty,
+                                                                 matched: try catalog.match(patterns))
             Timing.mark("compare: \(functions.count) functions matched")
         } else {
             // Still check the patterns, so a typo is an error in either mode.
@@ -108,7 +112,7 @@ public final class CompareSession {
 
         var counter: FunctionCounter? = nil
         if mode == .functions {
-            progress("attaching \(functions.count) functions with \(backend.rawValue)...")
+            progress(functionSet?.attachingLine(backend: backend) ?? "attaching \(functions.count) functions with \(backend.rawValue)...")
             counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms)
             progress("attached \(counter!.report.attachedCount) functions in \(cFormat("%.2f", counter!.report.seconds)) s"
                      + (counter!.report.skippedSummary.map { "; \($0)" } ?? ""))
@@ -141,7 +145,11 @@ public final class CompareSession {
         }
         let lost = tracker.losses()
         Timing.mark("compare: read deadline probe done")
+        let detachStart = Date()
         counter?.detach()
+        if let c = counter, functionSet?.kind == .seenInDials, c.report.attachedCount > 0 {
+            functionSet?.secondsPerFunction = (c.report.seconds + Date().timeIntervalSince(detachStart)) / Double(c.report.attachedCount)
+        }
         Timing.mark("compare: functions detached")
         packets.detach()
         probes.detach()
@@ -157,6 +165,7 @@ public final class CompareSession {
         return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost,
+                             functionSet: functionSet,
                              link: options.peerNamespace ? "veth between two network namespaces (client 198.18.0.1, 2001:2::1; server 198.18.0.2, 2001:2::2)"
                                 + (options.rttNs.map { ", round trip \(PeerClaims.ms($0)) (netem)" } ?? "") : nil)
     }
@@ -187,58 +196,28 @@ public final class CompareSession {
         defer { withExtendedLifetime(link) {} }
         try tracker.track(pid: server.pid, role: .server, fromExec: true)
         try tracker.track(pid: client.pid, role: .client, fromExec: true)
-        try counter?.reset()
-        packets.drain(); packets.clear()
         // A Unix run has no port to filter on: the packets sent while a tracked
         // task runs are read, and only the client's or server's are kept (there should be none).
-        try packets.setPort(port, trackedOnly: proto.isUnix)
-        let pktStart = monotonicNs()
-
-        try server.release()
-        try waitForLine(serverLog, containing: "listening", timeout: 10, process: server)
-        try client.release()
-        let clientExit = try waitExit(client, timeout: 60)
-        Timing.mark("compare: \(proto.rawValue) client done")
-        server.terminate(signal: SIGTERM)
-        _ = try? waitExit(server, timeout: 10)
-        usleep(20_000)
-        packets.drain()
-        probes.drain()
-
-        // Function counts per phase for the chosen side.
-        var phases: [PhaseFunctions] = []
-        if let counter {
-            let hits = try counter.hits()
-            let roles: [Role] = options.side == .both ? [.client, .server] : [options.side == .server ? .server : .client]
-            for phase in Phase.allCases {
-                var fh: [FunctionHits] = []
-                for (i, f) in counter.functions.enumerated() {
-                    var calls: UInt64 = 0, irq: UInt64 = 0
-                    for r in roles {
-                        calls += hits[i].count(role: r, phase: phase, irq: false) + hits[i].count(role: r, phase: phase, irq: true)
-                        irq += hits[i].count(role: r, phase: phase, irq: true)
-                    }
-                    if calls > 0 { fh.append(FunctionHits(function: f, calls: calls, perDial: Double(calls) / Double(options.count), inInterrupt: irq)) }
-                }
-                fh.sort { ($0.calls, $1.function) > ($1.calls, $0.function) }
-                phases.append(PhaseFunctions(phase: phase, functions: fh))
-            }
-        }
-
-        let sys = probes.syscalls(pid: client.pid)
-        // Attribution by port means nothing for Unix sockets: keep the packets
-        // the two processes' tasks sent (none expected), each counted as dial 1's.
-        let seen = proto.isUnix ? packets.packets.filter { $0.tgid == UInt32(client.pid) || $0.tgid == UInt32(server.pid) } : packets.packets
-        let dialPackets = attribute(seen, serverPort: port, clientPID: client.pid, serverPID: server.pid,
-                                    start: pktStart, recorder: packets, clientSyscalls: sys.intervals, byPort: !proto.isUnix)
-        let stacks = probes.samples(clientPID: client.pid, serverPID: server.pid)
-        let run = ProtocolRun(proto: proto, dials: options.count, serverPort: port, clientPID: client.pid, serverPID: server.pid,
-                           clientExit: clientExit, functionsAttached: counter?.report.attachedCount ?? 0,
-                           functionsSkipped: counter?.report.skipped.count ?? 0, phases: phases,
-                           functionsOnStacks: mode == .tracepoints ? functionsOnStacks(stacks) : [],
-                           packets: dialPackets, stacks: stacks, syscalls: sys.records.prefix(600).map { .record($0) }, syscallNames: sys.names,
-                           clientOutput: readLines(clientLog), seconds: Date().timeIntervalSince(t0))
-        return (run, sys.records)
+        let roles: [Role] = options.side == .both ? [.client, .server] : [options.side == .server ? .server : .client]
+        return try collectColumn(proto, port: port, trackedOnly: proto.isUnix, roles: roles, since: t0,
+                                 counter: counter, packets: packets, probes: probes, run: {
+            try server.release()
+            try waitForLine(serverLog, containing: "listening", timeout: 10, process: server)
+            try client.release()
+            let clientExit = try waitExit(client, timeout: 60)
+            Timing.mark("compare: \(proto.rawValue) client done")
+            server.terminate(signal: SIGTERM)
+            _ = try? waitExit(server, timeout: 10)
+            return HeldRun(clientPID: client.pid, serverPID: server.pid, clientExit: clientExit, clientOutput: readLines(clientLog))
+        }, read: { start in
+            let sys = probes.syscalls(pid: client.pid)
+            // Attribution by port means nothing for Unix sockets: keep the packets
+            // the two processes' tasks sent (none expected), each counted as dial 1's.
+            let seen = proto.isUnix ? packets.packets.filter { $0.tgid == UInt32(client.pid) || $0.tgid == UInt32(server.pid) } : packets.packets
+            let dialPackets = attribute(seen, serverPort: port, clientPID: client.pid, serverPID: server.pid,
+                                        start: start, recorder: packets, clientSyscalls: sys.intervals, byPort: !proto.isUnix)
+            return ColumnReadout(records: sys.records, stacks: probes.samples(clientPID: client.pid, serverPID: server.pid), packets: dialPackets)
+        })
     }
 
     /// Packets belong to a dial by the client's port (the one that is not the
@@ -363,15 +342,17 @@ func waitForLine(_ path: String, containing: String, timeout: Double, process: H
     throw SessionError.badArgument("the echo \(process.role) did not start within \(Int(timeout)) s")
 }
 
-func waitExit(_ p: HeldProcess, timeout: Double) throws -> Int32 {
+/// A held process's exit status once it ends; killed past `timeout` seconds
+/// with the error `late` (the echo ROLE did not finish within N s).
+func waitExit(_ p: HeldProcess, timeout: Double, late: String? = nil) throws -> Int32 {
     let start = Date()
     while p.isRunning {
         if Interrupt.requested { p.terminate(signal: SIGKILL); throw Cancelled() }
         if Date().timeIntervalSince(start) > timeout {
             p.terminate(signal: SIGKILL)
-            throw SessionError.badArgument("the echo \(p.role) did not finish within \(Int(timeout)) s")
+            throw SessionError.badArgument(late ?? "the echo \(p.role) did not finish within \(Int(timeout)) s")
         }
-        usleep(10_000)
+        usleep(5_000)
     }
     return p.wait()
 }

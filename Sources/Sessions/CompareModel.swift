@@ -180,6 +180,9 @@ public struct CompareResult: Codable, Sendable {
     /// What full maps and ring buffers cost during the run (all zero
     /// normally; nil in results saved before it was recorded).
     public var lost: StackLosses? = nil
+    /// Which of the patterns' functions were attached: all, or (per-function
+    /// kprobes, by default) those seen in dials (nil in results saved before it was recorded).
+    public var functionSet: CompareFunctionSet? = nil
     /// --peer netns: how client and server were joined ("veth between two network namespaces, round trip 20.0 ms"); nil on loopback.
     public var link: String? = nil
 

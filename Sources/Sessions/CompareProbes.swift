@@ -16,12 +16,12 @@ final class CompareProbes {
         var targets: [TraceTarget] = []
         var stackBackend: Backend? = nil
         if mode == .functions, let catalog {
-            let support = BackendSupport.detect(probeFentry: false)
-            // The stack program has kprobe and kprobe.multi variants only.
-            stackBackend = backend == .fentry ? (support.kprobeMulti ? .kprobeMulti : support.kprobe ? .kprobe : nil) : backend
+            let features = KernelFeatures.detect()
+            // The counter's backend where the stack program has it (not fentry), else the fastest that does.
+            stackBackend = try? Backend.choose(forced: ProbeNeeds.stacks.fits(backend) ? backend : nil, for: .stacks, features: features)
             if stackBackend != nil {
                 let have = Set(catalog.functions)
-                let kernel = KernelLine(release: KernelFeatures.detect().release)
+                let kernel = KernelLine(release: features.release)
                 targets = CompareSession.stackFunctions(have: have, kernel: kernel).map { TraceTarget.function($0) }
             }
         }

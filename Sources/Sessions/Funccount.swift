@@ -14,8 +14,9 @@ public typealias FunccountResult = Attached<FunctionCounts>
 
 public struct FunctionCounts: Codable, Sendable {
     public var counts: [FunctionCount]
-    /// Counts are per-CPU u64 array slots (they cannot fill up); the one
-    /// possible loss is a child of the command that could not be tracked.
+    /// Counts are per-CPU u64 slots (an array, or a hash sized for every
+    /// function: neither fills up); the one possible loss is a child of the
+    /// command that could not be tracked.
     public var lost: StackLosses
 }
 
@@ -37,38 +38,35 @@ public final class FunccountSession {
         public var backend: Backend?
         /// --tid, --comm, -c (filtered in the kernel: TaskFilter).
         public var filter = TaskFilter()
+        /// Where the command's output goes (the tour keeps it off its report).
+        public var commandOutput: HeldProcess.Output = .inherit
         public init(patterns: [String]) { self.patterns = patterns }
     }
 
     public init(_ o: Options) throws {
         Timing.mark("funccount session starts")
-        features = KernelFeatures.detect()
-        try Preflight.requirePrivileges(features)
-        if let p = o.pid { try Preflight.requireProcess(p) }
-        try o.filter.check()
-        Timing.mark("kernel features read")
-        let backend = try Preflight.functionBackend(forced: o.backend, features: features)
-        Timing.mark("backend chosen: \(backend.rawValue)")
-        patterns = try FunctionPatterns.parse(o.patterns, regex: o.regex)
-        // /proc/kallsyms (170k lines: over a second under emulation) only where it is needed:
-        // fentry keys its counters by address. The catalog reads it itself when
-        // available_filter_functions is missing.
-        let kallsyms: Kallsyms? = try backend == .fentry ? Kallsyms.load() : nil
-        functions = try FunctionCatalog.matching(patterns, regex: o.regex, kallsyms: kallsyms)
-        Timing.mark("\(functions.count) functions matched")
-        // Resolve the command before anything is attached: a typo costs nothing.
-        var held: HeldProcess? = nil
-        if let exe = o.command.first {
-            let path = try HeldProcess.resolveExecutable(exe)
-            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command")
+        let start = try CountingStart(pid: o.pid, command: o.command, filter: o.filter, output: o.commandOutput) { features in
+            Timing.mark("kernel features read")
+            let backend = try Backend.choose(forced: o.backend, for: .entries, features: features)
+            Timing.mark("backend chosen: \(backend.rawValue)")
+            let patterns = try FunctionPatterns.parse(o.patterns, regex: o.regex)
+            // /proc/kallsyms (170k lines: over a second under emulation) only where it is needed:
+            // fentry keys its counters by address. The catalog reads it itself when
+            // available_filter_functions is missing.
+            let kallsyms: Kallsyms? = try backend == .fentry ? Kallsyms.load() : nil
+            let functions = try FunctionCatalog.matching(patterns, regex: o.regex, kallsyms: kallsyms)
+            Timing.mark("\(functions.count) functions matched")
+            return (backend, patterns, kallsyms, functions)
         }
-        child = held
-        tracker = try Tracker(phases: false)
-        try tracker.follow(commandPID: held?.pid, pid: o.pid)
-        try tracker.setTaskFilter(o.filter)
+        let (backend, patterns, kallsyms, functions) = start.targets
         Timing.mark("tracker (phases object) loaded")
+        features = start.features
+        self.patterns = patterns
+        self.functions = functions
+        child = start.child
+        tracker = start.tracker
         counter = try FunctionCounter(functions: functions, backend: backend, tracker: tracker, kallsyms: kallsyms,
-                                      onlyProcess: held == nil ? o.pid : nil)
+                                      onlyProcess: child == nil ? o.pid : nil, split: false)
         Timing.mark("funccount object loaded, \(counter.report.attachedCount) attached in \(cFormat("%.3f", counter.report.seconds)) s")
         if counter.report.attached.isEmpty {
             throw ProbeError.nothingAttached(counter.report.skippedSummary ?? "every function refused")
@@ -80,10 +78,7 @@ public final class FunccountSession {
 
     /// Non-zero counts, ascending (funccount's order: hottest last).
     public func counts() throws -> [FunctionCount] {
-        let totals = try counter.totals()
-        return zip(functions, totals).filter { $0.1 > 0 }
-            .map { FunctionCount(function: $0.0, count: $0.1) }
-            .sorted { ($0.count, $0.function) < ($1.count, $1.function) }
+        FunctionCount.table(functions, try counter.totals())
     }
 
     public func result() throws -> FunccountResult {

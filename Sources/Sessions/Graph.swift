@@ -68,11 +68,12 @@ public final class GraphSession {
         try o.tasks.check()
         let backend: Backend
         do {
-            backend = try Preflight.functionBackend(forced: o.backend, features: features)
+            backend = try Backend.choose(forced: o.backend, for: .returns, features: features)
         } catch ProbeError.kprobesUnavailable(let reason) {
             throw GraphError.needsFunctionProbes(reason)
+        } catch ProbeError.backendUnavailable(let b, _) where !ProbeNeeds.returns.fits(b) {
+            throw GraphError.backend(b)
         }
-        if o.backend == .fentry { throw GraphError.backend(.fentry) }
         var numbers: Set<Int>? = nil
         if let names = o.syscalls {
             numbers = Set(try names.map { n in

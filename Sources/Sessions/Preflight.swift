@@ -16,21 +16,6 @@ public enum Preflight {
     public static func requireProcess(_ pid: Int32) throws {
         if pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH) { throw SessionError.noSuchProcess(pid) }
     }
-
-    /// The function backend to use: the forced one if available, else the best.
-    public static func functionBackend(forced: Backend?, features: KernelFeatures) throws -> Backend {
-        let support = BackendSupport.detect(features: features, probeFentry: forced == .fentry)
-        if let b = forced {
-            guard support.supports(b) else {
-                throw ProbeError.backendUnavailable(b, reason: support.reasons[b.rawValue] ?? "not supported")
-            }
-            return b
-        }
-        guard let best = support.best else {
-            throw ProbeError.kprobesUnavailable(reason: features.kprobesUnavailableReason ?? support.reasons.values.sorted().joined(separator: "; "))
-        }
-        return best
-    }
 }
 
 public enum SessionError: Error, CustomStringConvertible {

@@ -62,7 +62,7 @@ public final class StacksSession {
         for s in specs where s.isTracepoint { _ = try s.tracepoints() }
         var backend: Backend? = nil
         if specs.contains(where: { !$0.isTracepoint }) {
-            backend = try Self.functionBackend(forced: o.backend, features: features)
+            backend = try Backend.choose(forced: o.backend, for: .stacks, features: features)
         }
         let ks = try Kallsyms.load()
         kallsyms = ks
@@ -109,19 +109,6 @@ public final class StacksSession {
             close(saved)
         }
         return try HeldProcess(executable: path, arguments: args, role: "command", output: .inherit)
-    }
-
-    /// kprobe-multi or kprobe (stacks have no fentry program): the forced one, else the best available.
-    static func functionBackend(forced: Backend?, features: KernelFeatures) throws -> Backend {
-        if let f = forced, f == .fentry || f == .tracepoint {
-            throw ProbeError.backendUnavailable(f, reason: "kernel stacks at functions are taken through kprobes; use kprobe-multi or kprobe")
-        }
-        if let f = forced { return try Preflight.functionBackend(forced: f, features: features) }
-        let support = BackendSupport.detect(features: features, probeFentry: false)
-        if support.kprobeMulti { return .kprobeMulti }
-        if support.kprobe { return .kprobe }
-        throw ProbeError.kprobesUnavailable(reason: features.kprobesUnavailableReason
-            ?? support.reasons[Backend.kprobe.rawValue] ?? "kprobes are not available")
     }
 
     /// Lets the held command run (after "Tracing..." is printed).

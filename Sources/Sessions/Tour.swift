@@ -6,9 +6,10 @@ import Workload
 
 /// `kpath tour`: the article's sections in order, each told by this kernel.
 /// One compare run judges the article's claims; then each step runs the
-/// kpath commands it prints (as child processes, exactly as a reader would
-/// type them, against echo servers the tour keeps running) and keeps the
-/// lines of their output that make the point.
+/// sessions of the kpath commands it prints, in-process, against echo
+/// servers the tour keeps running (TourSyscalls.swift, TourProbes.swift),
+/// and keeps the typed values that make the point (TourExcerpt); Reports
+/// renders them as those commands print them.
 public final class TourSession {
     public struct Options {
         public var count = 3
@@ -65,9 +66,9 @@ public final class TourSession {
                 let same = wu.calls == wt.calls
                 step.evidence = ["Resolving \"localhost\" took \(wu.records.count) syscalls for UDP and \(wt.records.count) for TCP, "
                                  + (same ? "naming the same \(wu.calls.count) files and sockets in the same order." : "naming different files:")]
-                if !same { step.evidence += ["  UDP: " + wu.calls.joined(separator: " "), "  TCP: " + wt.calls.joined(separator: " ")] }
+                if !same { step.evidence += ["  UDP: " + wu.calls.map(\.description).joined(separator: " "), "  TCP: " + wt.calls.map(\.description).joined(separator: " ")] }
                 step.claims = [Claim(id: "same-resolution", title: Claims.titles[0].1, status: same && !wu.calls.isEmpty ? .held : .notHeld,
-                                     evidence: "resolving \"localhost\": " + (same ? "both protocols " + (wu.calls.contains { $0.contains("nscd") } ? "tried nscd's socket, then " : "") + "opened \(TourEvidence.brief(wu.calls)), in the same order"
+                                     evidence: "resolving \"localhost\": " + (same ? "both protocols " + (wu.calls.contains { $0.name.contains("nscd") } ? "tried nscd's socket, then " : "") + "opened \(TourEvidence.brief(wu.calls)), in the same order"
                                                                                     : "UDP \(TourEvidence.brief(wu.calls)); TCP \(TourEvidence.brief(wt.calls))"))]
             } else {
                 step.evidence = ["\"localhost\" does not resolve here (no /etc/hosts entry): dialing 127.0.0.1, which getaddrinfo answers without a syscall."]
@@ -77,20 +78,15 @@ public final class TourSession {
             let u = try server(.udp), t = try server(.tcp)
             if fn {
                 progress("dialing: funccount tcp_* and udp_* over one dial each...")
-                let ft = try run(["funccount", "tcp_*", "--", exe, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(t)", "--count", "1"], timeout: 180)
-                let fu = try run(["funccount", "udp_*", "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"], timeout: 180)
-                step.commands = [ft.shown(TourEvidence.funccountTop(ft.output, 8)), fu.shown(TourEvidence.funccountTop(fu.output, 8))]
+                step.commands = [try funccount("tcp_*", command: client(.tcp, t)), try funccount("udp_*", command: client(.udp, u))]
                 // The path itself: which function called which inside each connect(2) (issue 15).
                 progress("dialing: the call trees of one TCP and one UDP connect(2)...")
                 for (proto, port) in [(Proto.tcp, t), (.udp, u)] {
-                    let g = try run(["graph", "--syscall", "connect", "--depth", "7", "--", exe, "echo", "client", "--proto", proto.rawValue,
-                                     "--to", "127.0.0.1:\(port)", "--count", "1"], timeout: 180)
-                    step.commands.append(g.shown(TourEvidence.cap(TourEvidence.callTree(g.output), proto == .tcp ? 30 : 18)))
+                    step.commands.append(try graph("connect", depth: 7, lines: proto == .tcp ? 30 : 18, command: client(proto, port)))
                 }
             } else {
                 progress("dialing: packets and their stacks at net:net_dev_queue...")
-                let tt = try run(["trace", "-K", "-M", "1", "t:net:net_dev_queue", "--", exe, "echo", "client", "--proto", "tcp", "--to", "127.0.0.1:\(t)", "--count", "1"])
-                step.commands = [tt.shown(TourEvidence.firstBlock(tt.output, containing: "tcp_connect") ?? TourEvidence.firstBlock(tt.output) ?? [])]
+                step.commands = [try trace("t:net:net_dev_queue", command: client(.tcp, t), through: ["tcp_connect"])]
                 step.cannotShow = "counting tcp_* and udp_* calls (the article's funccount) need kprobes or fentry, and the call trees of each connect (kpath graph) kprobes: \(compare.modeReason ?? "")"
             }
             step.commands.append(TourCommandRun(display: "sudo " + cr.command, exitStatus: 0,
@@ -100,31 +96,27 @@ public final class TourSession {
             let u = try server(.udp)
             progress("writing: the kernel stack of a UDP write...")
             let target = fn ? FunctionRole.udpSendSkb.names(on: kernel)[0] : "t:net:net_dev_queue"
-            let r = try run(["trace", "-K", "-M", "1", target, "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"])
-            step.commands = [r.shown(TourEvidence.firstBlock(r.output, containing: FunctionRole.udpSendmsg.names(on: kernel)[0]) ?? TourEvidence.firstBlock(r.output) ?? [])]
+            step.commands = [try trace(target, command: client(.udp, u), through: [FunctionRole.udpSendmsg.names(on: kernel)[0]])]
             step.claims = claims(["udp-write-path"])
         case .clientRead:
             let u = try server(.udp)
             progress("client read: the kernel stack of a UDP read, and a read with a deadline...")
             let target = fn ? FunctionRole.udpDequeue.names(on: kernel)[0] : "t:sock:sock_recv_length"
-            let r = try run(["trace", "-K", "-M", "1", target, "--", exe, "echo", "client", "--proto", "udp", "--to", "127.0.0.1:\(u)", "--count", "1"])
-            let stack = TourEvidence.firstBlock(r.output, containing: fn ? FunctionRole.udpRecvmsg.names(on: kernel)[0] : "sock_read_iter") ?? TourEvidence.firstBlock(r.output) ?? []
+            let r = try trace(target, command: client(.udp, u), through: [fn ? FunctionRole.udpRecvmsg.names(on: kernel)[0] : "sock_read_iter"])
             let (fd, silent) = try bindLoopback(.udp)
             defer { close(fd) }
             let d = try syscalls("connect,write,read,setsockopt", command: ["echo", "client", "--proto", "udp",
                                  "--to", "127.0.0.1:\(silent)", "--count", "1", "--timeout", "1"])
-            step.commands = [r.shown(stack), d.shown(TourEvidence.deadline((d.records, d.output)))]
+            step.commands = [r, d.shown(TourEvidence.deadline((d.records, d.output)))]
             if !fn { step.cannotShow = "__skb_recv_udp and udp_recvmsg have no tracepoint; sock:sock_recv_length fires as sock_recvmsg returns, so its stack shows the syscall half of the path only" }
             step.claims = claims(["udp-read-path", "read-deadline"])
         case .serverRead:
             let (srv, port) = try serverProcess(.udp)
             progress("server read: the UDP server's kernel stack while a client dials...")
             let target = fn ? FunctionRole.udpDequeue.names(on: kernel)[0] : "t:sock:sock_recv_length"
-            let r = try run(["trace", "-K", "-M", "1", "-d", "20", "-p", String(srv.pid), target], whileTracing: {
+            step.commands = [try trace(target, pid: srv.pid, through: ["__sys_recvfrom", "__x64_sys_recvfrom"], whileTracing: {
                 try self.dial(.udp, port: port)
-            })
-            let stack = TourEvidence.firstBlock(r.output, containing: "recvfrom") ?? TourEvidence.firstBlock(r.output) ?? []
-            step.commands = [r.shown(stack)]
+            })]
             if !fn { step.cannotShow = "__skb_recv_udp needs kprobes; the stack above stops at sock_recvmsg, under __sys_recvfrom" }
             step.claims = claims(["udp-recvfrom-path"])
         case .udpServer:
@@ -170,29 +162,6 @@ public final class TourSession {
         _ = try waitExit(p, timeout: 30)
     }
 
-    /// Runs `kpath ARGS` as the reader would, output and errors into one log.
-    /// With `whileTracing`, that runs once the command says it is tracing;
-    /// `interrupt` then stops the command with SIGINT, as Ctrl-C would.
-    func run(_ args: [String], timeout: Double = 120, whileTracing: (() throws -> Void)? = nil, interrupt: Bool = false) throws -> TourRun {
-        let log = dir.path + "/step-\(UInt32.random(in: 0...UInt32.max)).log"
-        let p = try HeldProcess(executable: exe, arguments: args, role: "command", output: .fileAndErrors(log))
-        try p.release()
-        if let whileTracing {
-            let ready = ["Tracing", "attached", "Hit Ctrl-C"]
-            let start = Date()
-            while p.isRunning, !readLines(log).contains(where: { l in ready.contains { l.contains($0) } }) {
-                if Interrupt.requested { p.terminate(signal: SIGINT); p.wait(); throw Cancelled() }
-                if Date().timeIntervalSince(start) > timeout { break }
-                usleep(20_000)
-            }
-            try whileTracing()
-            usleep(200_000)
-            if interrupt { p.terminate(signal: SIGINT) }
-        }
-        let status = try waitExit(p, timeout: timeout)
-        return TourRun(display: display(args), exitStatus: status, output: readLines(log))
-    }
-
     /// True when getaddrinfo("localhost") gives 127.0.0.1 (the servers listen there).
     public static func localhostResolves() -> Bool {
         var hints = addrinfo()
@@ -205,14 +174,6 @@ public final class TourSession {
             $0.pointee.sin_addr.s_addr == inet_addr("127.0.0.1")
         }
     }
-}
-
-/// A command a step ran, and all it printed.
-struct TourRun {
-    var display: String
-    var exitStatus: Int32
-    var output: [String]
-    func shown(_ lines: [String]) -> TourCommandRun { TourCommandRun(display: display, exitStatus: exitStatus, lines: lines.map { Evidence($0) }) }
 }
 
 /// The article's sections, in its order.
@@ -252,19 +213,6 @@ public enum TourSection: String, CaseIterable, Codable, Sendable {
     }
 }
 
-public struct TourCommandRun: Codable, Sendable {
-    /// What to type to see it yourself.
-    public var display: String
-    public var exitStatus: Int32
-    /// The lines of its output that make the step's point: text, or the
-    /// syscall records Reports prints as strace lines (a string each in JSON).
-    public var lines: [Evidence]
-
-    public init(display: String, exitStatus: Int32, lines: [Evidence]) {
-        self.display = display; self.exitStatus = exitStatus; self.lines = lines
-    }
-}
-
 public struct TourStep: Codable, Sendable {
     public var section: String
     public var number: Int
@@ -298,41 +246,9 @@ public struct TourResult: Codable, Sendable {
     }
 }
 
-/// Picking the lines that make each step's point out of a command's output.
-/// Pure functions, tested in ReportsTests/TourEvidenceTests.
+/// Picking what makes each step's point out of the typed results of the
+/// commands it runs. Pure functions, tested in ReportsTests/TourTests.
 public enum TourEvidence {
-    /// The first rows of a funccount table (header kept) and its size.
-    public static func funccountTop(_ output: [String], _ n: Int) -> [String] {
-        guard let h = output.firstIndex(where: { $0.hasPrefix("FUNC") }) else { return cap(output, n) }
-        let rows = output[(h + 1)...].filter { l in
-            let f = l.split(separator: " ", omittingEmptySubsequences: true)
-            return f.count == 2 && UInt64(f[1]) != nil
-        }
-        // funccount sorts ascending (bcc's order): the hottest are last.
-        let calls = rows.reduce(UInt64(0)) { $0 + (UInt64($1.split(separator: " ").last!) ?? 0) }
-        let key = ["tcp_v4_connect", "tcp_connect", "ip4_datagram_connect", "udp_connect", "udp_sendmsg", "udp_recvmsg", "__skb_recv_udp", "udp_v4_get_port"]
-        let keyRows = rows.filter { r in key.contains { r.hasPrefix($0 + " ") } }
-        let hot = Array(rows.suffix(max(0, n - keyRows.count))).filter { !keyRows.contains($0) }
-        return [output[h]] + keyRows + (hot.isEmpty ? [] : ["…"]) + hot + ["(\(rows.count) functions, \(calls) calls in all)"]
-    }
-
-    /// The first hit block of a `kpath trace -K` output (the header line and
-    /// its indented frames), optionally the first whose frames contain `containing`.
-    public static func firstBlock(_ output: [String], containing: String? = nil) -> [String]? {
-        var blocks: [[String]] = []
-        for l in output {
-            if l.hasPrefix(" ") || l.hasPrefix("\t") {
-                if !blocks.isEmpty { blocks[blocks.count - 1].append(l) }
-            } else if let f = l.first, f.isNumber {
-                blocks.append([l])
-            }
-        }
-        let hit = containing.map { c in blocks.first { $0.dropFirst().contains { $0.contains(c) } } } ?? blocks.first
-        guard let b = hit ?? nil else { return nil }
-        let header = output.first { $0.hasPrefix("PID") }
-        return (header.map { [$0] } ?? []) + b
-    }
-
     /// What the tour's compare saw during each connect(2).
     public static func dialSummary(_ r: CompareResult) -> [String] {
         var o: [String] = []
@@ -347,24 +263,11 @@ public enum TourEvidence {
         return o
     }
 
-    /// `kpath graph`'s first tree (from `connect() = ...` to the blank line
-    /// after it), clipped to the tour's 80 columns.
-    public static func callTree(_ output: [String]) -> [String] {
-        guard let start = output.firstIndex(where: { $0.hasPrefix("connect(") }) else { return cap(output, 6) }
-        let end = output[start...].firstIndex(where: { $0.trimmed().isEmpty || $0.hasPrefix("graph: ") }) ?? output.endIndex
-        return output[start..<end].map { short($0, 74) }
-    }
-
-    static func short(_ l: String, _ n: Int = 90) -> String { l.count <= n ? l : String(l.prefix(n - 1)) + "…" }
-
-    public static func brief(_ calls: [String]) -> String {
-        let files = calls.compactMap { c -> String? in
-            let p = c.split(separator: ":", maxSplits: 1)
-            return p.count == 2 && p[0] == "openat" ? String(p[1]) : nil
-        }
+    /// The files a resolution opened, in order (else its first calls).
+    public static func brief(_ calls: [NamedCall]) -> String {
         var seen: [String] = []
-        for f in files where !seen.contains(f) && f != "/" { seen.append(f) }
-        return seen.isEmpty ? calls.prefix(6).joined(separator: ", ") : seen.joined(separator: ", ")
+        for c in calls where c.call == "openat" && c.name != "/" && !seen.contains(c.name) { seen.append(c.name) }
+        return seen.isEmpty ? calls.prefix(6).map(\.description).joined(separator: ", ") : seen.joined(separator: ", ")
     }
 
     public static func cap<Line: ExpressibleByStringLiteral>(_ lines: [Line], _ n: Int) -> [Line] where Line.StringLiteralType == String {

@@ -42,6 +42,13 @@ extension TourSession {
     }
 }
 
+/// A call and the file or socket path it named (`openat:/etc/hosts` as text).
+public struct NamedCall: Sendable, Equatable, CustomStringConvertible {
+    public var call: String
+    public var name: String
+    public var description: String { call + ":" + name }
+}
+
 /// A `kpath syscalls` step: the records, and what the traced command said.
 struct TourCalls {
     var display: String
@@ -72,7 +79,7 @@ extension TourEvidence {
     /// look at /etc/nsswitch.conf, /etc/hosts, /etc/resolv.conf, /etc/gai.conf
     /// or nscd) up to the first AF_INET/AF_INET6 socket(2). `calls` names
     /// each call with the file it named, for comparing two runs.
-    public static func resolutionWindow(_ records: [SyscallRecord]) -> (records: [SyscallRecord], calls: [String]) {
+    public static func resolutionWindow(_ records: [SyscallRecord]) -> (records: [SyscallRecord], calls: [NamedCall]) {
         let markers = ["/etc/nsswitch.conf", "/etc/hosts", "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf", "nscd"]
         guard let end = records.firstIndex(where: { $0.name == "socket" && [afInet, afInet6].contains($0.arg(0)) }),
               let start = records[..<end].firstIndex(where: { r in named(r).map { n in markers.contains { n.contains($0) } } ?? false })
@@ -84,7 +91,7 @@ extension TourEvidence {
         let window = Array(records[s..<end])
         // What identifies a resolution: the files and sockets it names, in
         // order (calls without a name, and other threads' futex waits, vary).
-        return (window, window.compactMap { r in named(r).map { r.name + ":" + $0 } })
+        return (window, window.compactMap { r in named(r).map { NamedCall(call: r.name, name: $0) } })
     }
 
     /// The resolution calls worth reading: the files and nscd, and the reads

@@ -58,22 +58,13 @@ public final class TracepointCountSession: CountingSession {
     }
 
     public init(_ o: Options) throws {
-        features = KernelFeatures.detect()
-        try Preflight.requirePrivileges(features)
-        if let p = o.pid { try Preflight.requireProcess(p) }
-        try o.filter.check()
+        let start = try CountingStart(pid: o.pid, command: o.command, filter: o.filter) { _ in try Self.resolve(o.patterns) }
+        features = start.features
         patterns = splitPatterns(o.patterns)
-        tracepoints = try Self.resolve(o.patterns)
-        var held: HeldProcess? = nil
-        if let exe = o.command.first {
-            let path = try HeldProcess.resolveExecutable(exe)
-            held = try HeldProcess(executable: path, arguments: Array(o.command.dropFirst()), role: "command")
-        }
-        child = held
-        tracker = try Tracker(phases: false)
-        try tracker.follow(commandPID: held?.pid, pid: o.pid)
-        try tracker.setTaskFilter(o.filter)
-        counter = try TracepointCounter(tracepoints: tracepoints, tracker: tracker, onlyProcess: held == nil ? o.pid : nil)
+        tracepoints = start.targets
+        child = start.child
+        tracker = start.tracker
+        counter = try TracepointCounter(tracepoints: tracepoints, tracker: tracker, onlyProcess: child == nil ? o.pid : nil)
     }
 
     public var tracingLine: String {
@@ -88,11 +79,7 @@ public final class TracepointCountSession: CountingSession {
 
     public func releaseCommand() throws { try child?.release() }
 
-    public func counts() throws -> [FunctionCount] {
-        zip(tracepoints, try counter.totals()).filter { $0.1 > 0 }
-            .map { FunctionCount(function: $0.0.name, count: $0.1) }
-            .sorted { ($0.count, $0.function) < ($1.count, $1.function) }
-    }
+    public func counts() throws -> [FunctionCount] { FunctionCount.table(tracepoints.map(\.name), try counter.totals()) }
 
     public func reset() throws { try counter.reset() }
 
@@ -107,5 +94,43 @@ public final class TracepointCountSession: CountingSession {
         let t = counter.detach()
         tracker.detach()
         return t
+    }
+}
+
+extension FunctionCount {
+    /// funccount's rows: the non-zero totals by name, ascending (hottest last; ties by name).
+    static func table(_ names: [String], _ totals: [UInt64]) -> [FunctionCount] {
+        zip(names, totals).filter { $0.1 > 0 }.map { FunctionCount(function: $0.0, count: $0.1) }
+            .sorted { ($0.count, $0.function) < ($1.count, $1.function) }
+    }
+}
+
+/// The start-up funccount's two sessions share: privileges and the -p
+/// process checked, the task filter checked, then `targets` resolved (the
+/// functions or tracepoints the patterns name), then the command started held
+/// (resolved before anything is attached: a typo costs nothing) and the
+/// tracker following it (or -p PID) with the task filter set.
+struct CountingStart<Targets> {
+    let features: KernelFeatures
+    let targets: Targets
+    let child: HeldProcess?
+    let tracker: Tracker
+
+    init(pid: Int32?, command: [String], filter: TaskFilter, output: HeldProcess.Output = .inherit,
+         targets resolve: (KernelFeatures) throws -> Targets) throws {
+        features = KernelFeatures.detect()
+        try Preflight.requirePrivileges(features)
+        if let p = pid { try Preflight.requireProcess(p) }
+        try filter.check()
+        targets = try resolve(features)
+        var held: HeldProcess? = nil
+        if let exe = command.first {
+            let path = try HeldProcess.resolveExecutable(exe)
+            held = try HeldProcess(executable: path, arguments: Array(command.dropFirst()), role: "command", output: output)
+        }
+        child = held
+        tracker = try Tracker(phases: false)
+        try tracker.follow(commandPID: held?.pid, pid: pid)
+        try tracker.setTaskFilter(filter)
     }
 }

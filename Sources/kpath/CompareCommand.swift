@@ -15,6 +15,7 @@ struct CompareCommand: ParsableCommand {
           sudo kpath compare tcp udp --count 20 --json > compare.json
           sudo kpath compare tcp udp --save today.json
           sudo kpath compare tcp udp --functions 'tcp_*,udp_*' --side both
+          sudo kpath compare tcp udp --functions all
           sudo kpath compare tcp unix
           sudo kpath compare tcp tcp6 udp udp6
           sudo kpath compare --run cat='cat /etc/hostname' --run ls='ls /' --count 5
@@ -33,8 +34,8 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Dials per protocol.")
     var count: Int = 10
 
-    @Option(help: "Function patterns to count (comma-separated globs); by default ip6_*, inet6_*, udpv6_* are added for tcp6/udp6 and unix_* for unix/unixgram.")
-    var functions: String = CompareSession.defaultPatterns.joined(separator: ",")
+    @Option(help: ArgumentHelp("Function patterns to count (comma-separated globs, attached as given), or 'all' or 'seen'. Default: \(CompareSession.defaultPatterns.joined(separator: ",")) (plus ip6_*, inet6_*, udpv6_* for tcp6/udp6, unix_* for unix/unixgram); where each function is one kprobe (no kprobe.multi: 6.1, 5.10) only those seen in compare's dials ('seen'); 'all': every function they match.", valueName: "PATTERNS|all|seen"))
+    var functions: String?
 
     @Option(help: "Whose kernel work to count: client, server or both.")
     var side: String = "client"
@@ -79,7 +80,12 @@ struct CompareCommand: ParsableCommand {
         if count <= 0 { throw ValidationError("--count must be a positive number of dials, got \(count)") }
         if count > 100_000 { throw ValidationError("--count \(count) is too many; use at most 100000") }
         if CompareSession.Side(rawValue: side) == nil { throw ValidationError("--side must be client, server or both, got \"\(side)\"") }
-        do { _ = try FunctionPatterns.parse([functions]) } catch { throw ValidationError("\(error)") }
+        if let functions, !["all", "seen"].contains(functions) {
+            do { _ = try FunctionPatterns.parse([functions]) } catch { throw ValidationError("\(error)") }
+        }
+        if functions == "seen" && !runs.isEmpty {
+            throw ValidationError("--functions seen is the functions seen in compare's protocol dials; with --run, give patterns or `all`")
+        }
         if depth < 1 { throw ValidationError("--depth must be a positive number of levels, got \(depth)") }
         try validatePeer(protocols: protocols.map { Proto(rawValue: $0.lowercased())! })
     }
@@ -97,11 +103,16 @@ struct CompareCommand: ParsableCommand {
             o.protocols = chosen.map { Proto(rawValue: $0.lowercased())! }
             o.commands = try NamedCommand.parseAll(runs.isEmpty ? [] : runs)
             o.count = count
-            // Left at the default, the patterns grow with the protocols (ip6_*, unix_*...).
-            o.patterns = functions == CompareSession.defaultPatterns.joined(separator: ",")
-                ? [(o.commands.isEmpty ? CompareSession.defaultPatterns(for: o.protocols) : CompareSession.commandPatterns).joined(separator: ",")] : [functions]
+            // Left at the default (or all/seen), the patterns grow with the protocols (ip6_*, unix_*...); given ones are attached as given.
+            let defaults = (o.commands.isEmpty ? CompareSession.defaultPatterns(for: o.protocols) : CompareSession.commandPatterns).joined(separator: ",")
+            switch functions {
+            case nil: o.patterns = [defaults]; o.functionSet = .auto
+            case "all": o.patterns = [defaults]; o.functionSet = .all
+            case "seen": o.patterns = [defaults]; o.functionSet = .seen
+            case let given?: o.patterns = [given]; o.functionSet = .given
+            }
             o.side = CompareSession.Side(rawValue: side)!
-            o.backend = try parseBackend(output.backend)
+            o.backend = output.backend
             o.peerNamespace = peer != nil
             o.rttNs = rtt.flatMap(GraphCommand.parseDuration)
             o.commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

@@ -112,7 +112,7 @@ struct FunccountCommand: ParsableCommand {
                 o.regex = regexp
                 o.pid = tracing.pid
                 o.command = tracing.command
-                o.backend = try tracing.parsedBackend()
+                o.backend = tracing.backend
                 o.filter = filter.filter(cpu: cpu)
                 let s = try FunccountSession(o)
                 report = s.counter.report

@@ -50,7 +50,7 @@ struct GraphCommand: ParsableCommand {
         if let m = minTime, Self.parseDuration(m) == nil {
             throw ValidationError("--min-time \"\(m)\" is not a duration; write it like 5us, 1.5ms, 200ns or 1s")
         }
-        if tracing.backend == "fentry" || tracing.backend == "tracepoint" {
+        if let b = tracing.backend, !ProbeNeeds.returns.fits(b) {
             throw ValidationError("kpath graph records returns through kprobes: use --backend kprobe-multi or kprobe, or omit it")
         }
         if let s = syscall, s.split(separator: ",").isEmpty { throw ValidationError("--syscall needs syscall names, e.g. connect,sendto") }
@@ -82,7 +82,7 @@ struct GraphCommand: ParsableCommand {
             o.pid = tracing.pid
             o.tasks = tasks.filter()
             o.command = tracing.command
-            o.backend = try tracing.parsedBackend()
+            o.backend = tracing.backend
             o.syscalls = syscall.map { $0.split(separator: ",").map { String($0).trimmed() } }
             // The command's own output goes to stderr with --json, away from the JSON (as syscalls does).
             if json { o.commandOutput = .file("/dev/stderr") }

@@ -116,7 +116,7 @@ func startStacks(_ probed: StackTargetOptions, _ tracing: TracingOptions, _ filt
     var o = StacksSession.Options(targets: probed.targets)
     o.pid = tracing.pid
     o.command = tracing.command
-    o.backend = try tracing.parsedBackend()
+    o.backend = tracing.backend
     o.events = events
     o.filter = filter
     o.keepGlue = probed.keepGlue

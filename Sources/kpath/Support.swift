@@ -74,20 +74,6 @@ func writeAll(_ fd: Int32, _ s: String) -> Bool {
     return true
 }
 
-/// The checks every tracing command makes of -p and `-- COMMAND`.
-func validateTarget(pid: Int32?) throws {
-    if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
-    if pid != nil && !passthroughCommand.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
-}
-
-func parseBackend(_ s: String?) throws -> Backend? {
-    guard let s else { return nil }
-    guard let b = Backend(rawValue: s) else {
-        throw ValidationError("unknown backend \"\(s)\"; choose one of: \(Backend.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return b
-}
-
 /// Sleeps in short steps until `deadline`, an interrupt, or `stop()` says so.
 func waitUntil(_ deadline: Double?, stop: () -> Bool) {
     let start = Date()

@@ -19,7 +19,8 @@ struct SyscallsCommand: ParsableCommand {
           all              every syscall
           !LIST            every syscall but LIST (-e 'trace=!close,%memory')
         Lines appear in the order the calls finished. With -- COMMAND, kpath
-        runs it, follows its children, and exits with its exit status.
+        runs it, follows its children, and exits with its exit status; with
+        -p PID, it traces until Ctrl-C or until that process exits.
 
         Examples:
           kpath syscalls -- kpath echo client --proto udp --to 127.0.0.1:7777
@@ -28,8 +29,8 @@ struct SyscallsCommand: ParsableCommand {
           kpath syscalls -e connect,sendto,recvfrom -p 1234
         """)
 
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) until Ctrl-C or until it exits.")
-    var pid: Int32?
+    @OptionGroup var target: TargetOptions
+    var pid: Int32? { target.pid }
 
     @OptionGroup var tasks: TaskFilterOptions
 
@@ -73,7 +74,6 @@ struct SyscallsCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try validateTarget(pid: pid)
         let most = SyscallRecorder.dataMax
         if !(1...most).contains(stringLimit) { throw ValidationError("-s must be between 1 and \(most) (kpath records at most \(most) bytes of a buffer), got \(stringLimit)") }
         if follow > 2 { throw ValidationError("-f given \(follow) times: -f follows children, -ff with -o FILE writes one file per process") }
@@ -93,7 +93,7 @@ struct SyscallsCommand: ParsableCommand {
         var exitStatus: Int32? = nil
         try reportingErrors {
             let filter = try SyscallFilter.parse(expr)
-            if pid == nil && passthroughCommand.isEmpty {
+            if pid == nil && target.command.isEmpty {
                 throw SessionError.badArgument("give -p PID or -- COMMAND (tracing every process system-wide is not useful here)")
             }
             if follow == 2, let f = outputFile {
@@ -114,7 +114,7 @@ struct SyscallsCommand: ParsableCommand {
             var o = SyscallsSession.Options(filter: filter)
             o.pid = pid
             o.tasks = tasks.filter()
-            o.command = passthroughCommand
+            o.command = target.command
             o.followForks = follow > 0
             o.stringLimit = stringLimit
             // keep the JSON alone on stdout: the command's output goes to stderr

@@ -58,7 +58,7 @@ struct TourCommand: ParsableCommand {
             Interrupt.install()
             var o = TourSession.Options()
             o.count = count
-            o.backend = try parseBackend(output.backend)
+            o.backend = output.backend
             let sections = try sections()
             let commandLine = (["kpath"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let session = try TourSession(o)

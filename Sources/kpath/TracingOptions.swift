@@ -1,30 +1,39 @@
 import ArgumentParser
 import Probes
 
-/// The options funccount, stacks and trace share: whom to trace (-p PID, or
-/// the command after `--`, which main.swift splits off before parsing), for
-/// how long, and through which function backend.
-struct TracingOptions: ParsableArguments {
+/// Whom every tracing command traces: -p PID, or the command after `--`
+/// (which main.swift splits off before parsing).
+struct TargetOptions: ParsableArguments {
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Trace this process (tgid) only.")
     var pid: Int32?
-
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS (default: until Ctrl-C, or until the command exits).")
-    var duration: Double?
-
-    @Option(help: "Attach backend for functions: kprobe-multi or kprobe, and fentry for funccount (default: the fastest available).")
-    var backend: String?
 
     /// The traced command and its arguments (what followed `--`), or empty.
     var command: [String] { passthroughCommand }
 
     func validate() throws {
-        try validateTarget(pid: pid)
-        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
-        _ = try parsedBackend()
+        if let p = pid, p <= 0 { throw ValidationError("-p/--pid must be a positive process id, got \(p)") }
+        if pid != nil && !command.isEmpty { throw ValidationError("use either -p PID or -- COMMAND, not both") }
     }
+}
 
-    /// --backend as a Backend; nil: the fastest available.
-    func parsedBackend() throws -> Backend? { try parseBackend(backend) }
+/// The options funccount, stacks, trace and graph share: whom to trace, for
+/// how long, and through which function backend.
+struct TracingOptions: ParsableArguments {
+    @OptionGroup var target: TargetOptions
+
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Stop after SECONDS (default: until Ctrl-C, or until the command exits).")
+    var duration: Double?
+
+    @Option(help: "Attach backend for functions: kprobe-multi or kprobe, and fentry for funccount (default: the fastest available).",
+            completion: .list(Backend.allValueStrings), transform: { try Backend.argument($0) })
+    var backend: Backend?
+
+    var pid: Int32? { target.pid }
+    var command: [String] { target.command }
+
+    func validate() throws {
+        if let d = duration, !(d > 0) { throw ValidationError("-d/--duration must be a positive number of seconds, got \(d)") }
+    }
 }
 
 /// What stacks and trace probe, and whether the probing glue stays on stacks.
@@ -43,8 +52,9 @@ struct StackTargetOptions: ParsableArguments {
 /// What compare and tour share: the backend of the compare run, and the
 /// report forms besides text.
 struct CompareRunOptions: ParsableArguments {
-    @Option(help: "Attach backend: kprobe-multi, kprobe, fentry, or tracepoint (default: the fastest available).")
-    var backend: String?
+    @Option(help: "Attach backend: kprobe-multi, kprobe, fentry, or tracepoint (default: the fastest available).",
+            completion: .list(Backend.allValueStrings), transform: { try Backend.argument($0) })
+    var backend: Backend?
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
@@ -53,7 +63,6 @@ struct CompareRunOptions: ParsableArguments {
     var html: String?
 
     func validate() throws {
-        _ = try parseBackend(backend)
         if let html { try checkWritable(html) }
     }
 }

@@ -63,6 +63,8 @@ do {
         KPath.exit(withError: error)
     } else if error is ExitCode {
         exit(code.rawValue)
+    } else if let own = BadOptionValue.within(error) {
+        failOneLine(own.description, code: code.rawValue)
     } else {
         var message = KPath.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
         if message.hasPrefix("Error: ") { message = String(message.dropFirst(7)) }

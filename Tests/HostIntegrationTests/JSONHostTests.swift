@@ -107,19 +107,10 @@ final class JSONHostTests: XCTestCase {
         p.standardError = FileHandle.nullDevice
         try p.run()
         defer { if p.isRunning { kill(p.processIdentifier, SIGINT) }; p.waitUntilExit() }
-        let fd = out.fileHandleForReading.fileDescriptor
-        var text = ""
         let start = Date()
         // The command line in the start line names the file too: wait for the syscall's own line.
         let opened = #"openat(AT_FDCWD, \"/etc/hostname\""#
-        while Date().timeIntervalSince(start) < 15, !text.contains(opened) {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 200) > 0 else { continue }
-            var buf = [UInt8](repeating: 0, count: 65536)
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            text += String(decoding: buf[0..<n], as: UTF8.self)
-        }
+        let text = readText(out.fileHandleForReading.fileDescriptor, seconds: 15) { $0.contains(opened) }
         XCTAssertTrue(p.isRunning, "the traced command (sleep 20) is still running")
         XCTAssertLessThan(Date().timeIntervalSince(start), 15, "the openat line came while the command ran")
         let lines = try ndjson(String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)]))

@@ -6,18 +6,7 @@ import Glibc
 @testable import Sessions
 import XCTest
 
-final class LettersHostTests: XCTestCase {
-    override func setUpWithError() throws {
-        try XCTSkipUnless(geteuid() == 0, "kpath loads BPF programs: run as root")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kpathBinary()), "no kpath binary: swift build")
-    }
-
-    func kpath(_ args: [String], timeout: Double = 60) throws -> CommandRun {
-        try runCommand(kpathBinary(), args, timeout: timeout, failOnTimeout: true)
-    }
-
-    func lines(_ s: String) -> [String] { s.split(separator: "\n").map(String.init) }
-
+final class LettersHostTests: KpathHostTestCase {
     /// `FUNC COUNT` rows as name -> count.
     func counts(_ s: String) -> [String: Int] {
         var out: [String: Int] = [:]

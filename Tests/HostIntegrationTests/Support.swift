@@ -26,23 +26,44 @@ extension XCTestCase {
         try p.run()
         addTeardownBlock { p.terminate(); p.waitUntilExit() }
         // "listening on 127.0.0.1:PORT (udp)"
-        var text = ""
-        let fd = out.fileHandleForReading.fileDescriptor
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 200) > 0 else { continue }
-            var buf = [UInt8](repeating: 0, count: 256)
-            let n = read(fd, &buf, buf.count)
-            if n <= 0 { break }
-            text += String(decoding: buf[0..<n], as: UTF8.self)
-            if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-               let port = text[r].split(separator: ":").last.flatMap({ UInt16($0) }) {
-                return port
-            }
+        let listening = #"listening on 127\.0\.0\.1:(\d+)"#
+        let text = readText(out.fileHandleForReading.fileDescriptor, seconds: 10) { $0.range(of: listening, options: .regularExpression) != nil }
+        if let r = text.range(of: listening, options: .regularExpression), let port = text[r].split(separator: ":").last.flatMap({ UInt16($0) }) {
+            return port
         }
         throw XCTSkip("kpath echo server did not start: \(text)")
     }
+}
+
+/// What `fd` delivers, read as it comes until `done(text)` holds, the writer
+/// closes, or `seconds` pass.
+func readText(_ fd: Int32, seconds: Double, until done: (String) -> Bool) -> String {
+    var text = ""
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline, !done(text) {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, 200) > 0 else { continue }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let n = read(fd, &buf, buf.count)
+        if n <= 0 { break }
+        text += String(decoding: buf[0..<n], as: UTF8.self)
+    }
+    return text
+}
+
+/// A host test that runs the kpath binary: as root (kpath loads BPF programs),
+/// each command to its end within a minute unless told otherwise.
+class KpathHostTestCase: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(geteuid() == 0, "kpath loads BPF programs: run as root")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kpathBinary()), "no kpath binary: swift build")
+    }
+
+    func kpath(_ args: [String], timeout: Double = 60) throws -> CommandRun {
+        try runCommand(kpathBinary(), args, timeout: timeout, failOnTimeout: true)
+    }
+
+    func lines(_ s: String) -> [String] { s.split(separator: "\n").map(String.init) }
 }
 
 /// A finished command: its exit status and what it printed.

@@ -5,18 +5,7 @@ import Foundation
 import Glibc
 import XCTest
 
-final class SyscallsProcessHostTests: XCTestCase {
-    override func setUpWithError() throws {
-        try XCTSkipUnless(geteuid() == 0, "kpath syscalls loads BPF programs: run as root")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kpathBinary()), "no kpath binary: swift build")
-    }
-
-    func kpath(_ args: [String]) throws -> CommandRun {
-        try runCommand(kpathBinary(), args, timeout: 60, failOnTimeout: true)
-    }
-
-    func lines(_ s: String) -> [String] { s.split(separator: "\n").map(String.init) }
-
+final class SyscallsProcessHostTests: KpathHostTestCase {
     func testDashFFWritesOneFilePerProcess() throws {
         let dir = NSTemporaryDirectory() + "kpath-ff-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

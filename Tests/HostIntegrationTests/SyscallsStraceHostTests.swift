@@ -5,18 +5,7 @@ import Foundation
 import Glibc
 import XCTest
 
-final class SyscallsStraceHostTests: XCTestCase {
-    override func setUpWithError() throws {
-        try XCTSkipUnless(geteuid() == 0, "kpath syscalls loads BPF programs: run as root")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: kpathBinary()), "no kpath binary: swift build")
-    }
-
-    func kpath(_ args: [String]) throws -> CommandRun {
-        try runCommand(kpathBinary(), args, timeout: 60, failOnTimeout: true)
-    }
-
-    func lines(_ s: String) -> [String] { s.split(separator: "\n").map(String.init) }
-
+final class SyscallsStraceHostTests: KpathHostTestCase {
     func testLinesGoToStderrAndTheCommandsOutputToStdout() throws {
         let r = try kpath(["syscalls", "-e", "write", "--", "/bin/sh", "-c", "echo hello"])
         XCTAssertEqual(r.status, 0, r.stderr)

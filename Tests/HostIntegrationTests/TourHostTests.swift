@@ -41,6 +41,14 @@ final class TourHostTests: XCTestCase {
         XCTAssertTrue(sections[3].contains("SO_RCVTIMEO") && sections[3].contains("i/o timeout"), String(sections[3]))
         XCTAssertTrue(sections[4].contains("__sys_recvfrom+0x"), String(sections[4]))
         XCTAssertTrue(sections[5].contains("recvfrom(3, \"hello\"") && sections[5].contains("accept4("), String(sections[5]))
+        // trace -K's excerpts: the hit it picked from typed TraceHits, printed as trace prints it
+        // (header, the hit line with the tracepoint's fields, clipped, then the frames).
+        for (i, tp) in [(1, "net:net_dev_queue"), (2, "net:net_dev_queue"), (3, "sock:sock_recv_length"), (4, "sock:sock_recv_length")] {
+            XCTAssertTrue(sections[i].contains("\n    PID     TID     COMM            FUNC\n"), String(sections[i]))
+            XCTAssertNotNil(sections[i].range(of: #"\n    \d+ +\d+ +kpath +"# + tp + " ", options: .regularExpression), String(sections[i]))
+        }
+        XCTAssertTrue(sections[1].contains("$ sudo kpath trace -K -M 1 t:net:net_dev_queue -- kpath echo client"),
+                      "the SYN is the client's first packet: -M 1 prints it\n\(sections[1])")
         // Degraded mode says so, and says what it cannot show.
         XCTAssertTrue(text.contains("tracepoint mode (degraded)"))
         XCTAssertGreaterThanOrEqual(text.components(separatedBy: "Not on this kernel: ").count - 1, 3)

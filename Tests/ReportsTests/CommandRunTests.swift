@@ -41,13 +41,10 @@ final class CommandRunTests: XCTestCase {
         XCTAssertTrue(r.isCommandRun)
         let t = CompareReport.render(r)
         XCTAssertTrue(t.hasPrefix("kpath compare --run cat --run ls — kernel 6.12.0, 2 runs each"), t)
-        XCTAssertTrue(t.contains("SYSCALL  cat funcs  calls/run  ls funcs  calls/run"), t)
-        XCTAssertTrue(t.contains("== read(2): functions only in cat, only in ls, in both =="), t)
-        XCTAssertTrue(t.contains("  only cat (1)    ksys_read 1.00"), t)
-        XCTAssertTrue(t.contains("getdents64  0.00  1.00"), t)
-        XCTAssertTrue(t.contains("  only ls (1)     getdents64"), t)
-        XCTAssertTrue(t.contains("none: no packet reached a network device (net:net_dev_queue) while cat ran"), t)
-        XCTAssertTrue(t.contains("no claim is judged for --run"), t)
+        assertContains(t, "SYSCALL  cat funcs  calls/run  ls funcs  calls/run",
+                       "== read(2): functions only in cat, only in ls, in both ==",
+                       "  only cat (1)    ksys_read 1.00", "getdents64  0.00  1.00", "  only ls (1)     getdents64",
+                       "none: no packet reached a network device (net:net_dev_queue) while cat ran", "no claim is judged for --run")
         XCTAssertFalse(t.contains("The article's"), t)
         let html = HTMLReport.comparePage(r).render()
         XCTAssertTrue(html.contains("Functions only in cat, only in ls, in both"))

@@ -1,5 +1,6 @@
-// The tour's evidence pickers and its 80-column text, on outputs captured
-// from real kpath runs (host 6.18 and the 6.12 VM).
+// The tour's evidence pickers (typed: records, counts, hits, trees) and its
+// 80-column text, on values shaped like real kpath runs (host 6.18, 6.12 VM).
+import Foundation
 import XCTest
 @testable import Reports
 @testable import Sessions
@@ -29,7 +30,8 @@ final class TourTests: XCTestCase {
         let w = TourEvidence.resolutionWindow(resolution)
         XCTAssertEqual(w.records.first, resolution[1], "the nscd socket")
         XCTAssertEqual(w.records.last, resolution[7], "the close before the AF_INET socket")
-        XCTAssertEqual(w.calls, ["connect:/var/run/nscd/socket", "newfstatat:/etc/nsswitch.conf", "openat:/etc/nsswitch.conf", "openat:/etc/hosts"])
+        XCTAssertEqual(w.calls.map(\.description), ["connect:/var/run/nscd/socket", "newfstatat:/etc/nsswitch.conf", "openat:/etc/nsswitch.conf", "openat:/etc/hosts"])
+        XCTAssertEqual(w.calls[3], NamedCall(call: "openat", name: "/etc/hosts"), "typed: the call and the path it named")
         XCTAssertEqual(TourEvidence.brief(w.calls), "/etc/nsswitch.conf, /etc/hosts")
         XCTAssertEqual(TourEvidence.resolutionHighlights(w.records).map(\.name), ["socket", "connect", "openat", "openat", "read"])
         // Reports prints the shown records as strace lines.
@@ -38,41 +40,89 @@ final class TourTests: XCTestCase {
         XCTAssertTrue(TourEvidence.resolutionWindow(Array(resolution.suffix(2))).records.isEmpty)
     }
 
-    /// `kpath trace -K t:net:net_dev_queue -- ...` on the host.
-    let trace = """
-    Tracing 1 tracepoint for "t:net:net_dev_queue"... Hit Ctrl-C to end.
-    PID     TID     COMM            FUNC
-    packet-written: bytes=5
-    28761   28761   kpath           skb:skb_copy_datagram_iovec
-            skb_copy_datagram_iter+0x8b
-            unix_stream_read_actor+0x1a
-    28696   28696   kpath           net:net_dev_queue
-            __dev_queue_xmit+0x486
-            ip_send_skb+0x91
-            udp_send_skb+0x1a7
-            udp_sendmsg+0x9e6
-    Detaching...
-    """.split(separator: "\n").map(String.init)
+    // MARK: typed excerpts of funccount, trace -K and graph
 
-    func testFirstBlockPicksTheHitWithTheFrame() {
-        let b = TourEvidence.firstBlock(trace, containing: "udp_sendmsg")!
-        XCTAssertEqual(b.first, "PID     TID     COMM            FUNC")
-        XCTAssertEqual(b[1], "28696   28696   kpath           net:net_dev_queue")
-        XCTAssertEqual(b.last, "        udp_sendmsg+0x9e6")
-        XCTAssertEqual(TourEvidence.firstBlock(trace)![1], "28761   28761   kpath           skb:skb_copy_datagram_iovec")
-        XCTAssertNil(TourEvidence.firstBlock(trace, containing: "tcp_connect"))
-        XCTAssertNil(TourEvidence.firstBlock(["Tracing...", "Detaching..."]))
+    static func hit(_ pid: UInt32, _ target: String, _ frames: [String]) -> TraceHit {
+        TraceHit(ns: 1, target: target, targetIsTracepoint: target.contains(":"), tgid: pid, tid: pid, comm: "kpath",
+                 phase: .connect, softirq: false, frames: frames, addresses: frames.map { _ in 0 })
     }
 
-    func testFunccountTopKeepsTheArticlesFunctionsAndTotals() {
-        let out = ["Tracing 388 functions for \"tcp_*\"... Hit Ctrl-C to end.", "FUNC                                    COUNT",
-                   "tcp_v4_connect                              1", "tcp_connect                                 1",
-                   "tcp_rcv_established                         3", "tcp_poll                                   12", "Detaching..."]
-        let top = TourEvidence.funccountTop(out, 3)
-        XCTAssertEqual(top.first, out[1])
-        XCTAssertTrue(top.contains(out[2]) && top.contains(out[3]))
-        XCTAssertEqual(top.last, "(4 functions, 17 calls in all)")
-        XCTAssertTrue(top.contains(out[5]), "the hottest row is kept")
+    /// `kpath funccount 'tcp_*' -- kpath echo client --proto tcp ... --count 1` (6.12), trimmed: ascending as funccount prints it.
+    let counts = [FunctionCount(function: "tcp_connect", count: 1), FunctionCount(function: "tcp_finish_connect", count: 1),
+                  FunctionCount(function: "tcp_v4_connect", count: 1), FunctionCount(function: "tcp_rcv_established", count: 3),
+                  FunctionCount(function: "tcp_poll", count: 12), FunctionCount(function: "tcp_stream_memory_free", count: 14)]
+
+    func testFunccountExcerptKeepsTheArticlesFunctionsAndTheHottest() {
+        let e = TourEvidence.funccountExcerpt(counts, 4)
+        XCTAssertEqual(e.article.map(\.function), ["tcp_connect", "tcp_v4_connect"], "the article's functions, in the table's order")
+        XCTAssertEqual(e.hottest.map(\.function), ["tcp_poll", "tcp_stream_memory_free"], "then the hottest others, up to 4 rows")
+        XCTAssertEqual(e.functions, 6)
+        XCTAssertEqual(e.calls, 32)
+        // Printed by funccount's own table renderer: its header and rows.
+        let table = FunccountTable.render(counts).split(separator: "\n").map(String.init)
+        XCTAssertEqual(TourExcerpt.funccount(e).rendered,
+                       [table[0], table[1], table[3], "…", table[5], table[6], "(6 functions, 32 calls in all)"])
+        XCTAssertEqual(TourExcerpt.funccount(e).rendered[2], "tcp_v4_connect                              1")
+        // Article rows beyond n are all kept; none hottest then.
+        XCTAssertEqual(TourEvidence.funccountExcerpt(counts, 1).hottest, [])
+        XCTAssertEqual(TourEvidence.funccountExcerpt(counts, 1).article.count, 2)
+        XCTAssertEqual(TourEvidence.funccountExcerpt([], 8), FunccountExcerpt(article: [], hottest: [], functions: 0, calls: 0))
+    }
+
+    func testFirstHitThroughAFunction() {
+        let hits = [Self.hit(28761, "sock:sock_recv_length", ["sock_recvmsg+0x7c", "sock_read_iter+0x90"]),
+                    Self.hit(28696, "net:net_dev_queue", ["__dev_queue_xmit+0x486", "ip_send_skb+0x91", "udp_send_skb+0x1a7 [udp]", "udp_sendmsg+0x9e6"])]
+        let p = TourEvidence.firstHit(hits, through: ["udp_sendmsg"])
+        XCTAssertEqual(p?.index, 1, "frames compared by name: offset and module left off")
+        XCTAssertEqual(TourEvidence.firstHit(hits, through: ["udp_send_skb"])?.index, 1)
+        XCTAssertEqual(TourEvidence.firstHit(hits, through: ["tcp_connect"])?.index, 0, "none through it: the first hit")
+        XCTAssertEqual(TourEvidence.firstHit(hits, through: ["sock_read"])?.index, 0, "a name, not a part of one")
+        XCTAssertNil(TourEvidence.firstHit([], through: ["udp_sendmsg"]))
+        XCTAssertTrue(TourEvidence.passes(hits[1], through: ["ip_send_skb"]))
+        XCTAssertFalse(TourEvidence.passes(hits[0], through: ["udp_sendmsg"]), "the fallback hit does not pass through it")
+        // Printed as trace -K prints it: the header, then the hit's block.
+        let lines = TourExcerpt.hit(p?.hit).rendered
+        XCTAssertEqual(lines, [TraceReport.header] + TraceReport.block(hits[1], kernelStack: true).split(separator: "\n").map(String.init))
+        XCTAssertEqual(lines[1], "28696   28696   kpath           net:net_dev_queue")
+        XCTAssertEqual(lines.last, "        udp_sendmsg+0x9e6")
+        XCTAssertEqual(TourExcerpt.hit(nil).rendered, ["(no hit while tracing)"])
+    }
+
+    func testFirstTreeAsGraphPrintsIt() {
+        let leaf = { (f: String, t: UInt64) in CallNode(function: f, startNs: t, durationNs: 400) }
+        let connect = SyscallTree(tgid: 7, tid: 7, nr: 42, name: "connect", startNs: 0, durationNs: 90_000, ret: 0, calls: [
+            CallNode(function: "__sys_connect", startNs: 10, durationNs: 80_000, children: [
+                CallNode(function: "tcp_v4_connect", startNs: 20, durationNs: 70_000, children: (0..<40).map { leaf("tcp_fn_\($0)", 30 + UInt64($0)) }),
+            ]),
+        ], lost: 0)
+        let empty = SyscallTree(tgid: 7, tid: 7, nr: 42, name: "connect", startNs: 0, durationNs: 100, ret: 0, calls: [], lost: 0)
+        let socket = SyscallTree(tgid: 7, tid: 7, nr: 41, name: "socket", startNs: 0, durationNs: 100, ret: 3, calls: [leaf("sock_create", 1)], lost: 0)
+        XCTAssertEqual(TourEvidence.firstTree([socket, empty, connect], syscall: "connect"), connect, "the first connect that ran traced functions")
+        XCTAssertEqual(TourEvidence.firstTree([socket, empty], syscall: "connect"), empty)
+        XCTAssertNil(TourEvidence.firstTree([socket], syscall: "connect"))
+        // graph's own renderer, at the depth shown, capped to the step's lines.
+        let graph = GraphReport.renderTree(connect, pruning: .init(depth: 7)).split(separator: "\n").map(String.init)
+        let lines = TourExcerpt.callTree(connect, depth: 7, lines: 10).rendered
+        XCTAssertEqual(Array(lines.prefix(10)), Array(graph.prefix(10)))
+        XCTAssertEqual(lines.last, "… (\(graph.count - 10) more)")
+        XCTAssertTrue(lines[0].hasPrefix("connect() = 0 <0.000090>"), lines[0])
+        XCTAssertTrue(lines.contains { $0.hasSuffix("tcp_v4_connect() {") }, "\(lines)")
+        let shallow = TourExcerpt.callTree(connect, depth: 2, lines: 30).rendered
+        XCTAssertTrue(shallow.contains { $0.contains("tcp_v4_connect() { ... 40 calls hidden }") }, "\(shallow)")
+        XCTAssertEqual(TourExcerpt.callTree(nil, depth: 7, lines: 30).rendered, ["(no call tree: the syscall ran no traced function)"])
+    }
+
+    /// In JSON a command's `lines` are strings, as printed; only Reports' encoder can print typed excerpts.
+    func testExcerptJSONHoldsThePrintedLines() throws {
+        let run = TourCommandRun(display: "sudo kpath funccount 'tcp_*' -- kpath echo client", exitStatus: 0,
+                                 excerpt: .funccount(TourEvidence.funccountExcerpt(counts, 4)))
+        let json = try JSONReport.encode(run)
+        let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        XCTAssertEqual(doc?["lines"] as? [String], run.excerpt.rendered)
+        XCTAssertEqual(Set(doc?.keys.map { $0 } ?? []), ["display", "exitStatus", "lines"], "the same keys as before")
+        let back = try JSONDecoder().decode(TourCommandRun.self, from: Data(json.utf8))
+        XCTAssertEqual(back.excerpt.rendered, run.excerpt.rendered, "a saved tour loads its lines back as text")
+        XCTAssertThrowsError(try JSONEncoder().encode(run), "no made-up text without Reports' renderer")
     }
 
     func testUdpServerClaim() {

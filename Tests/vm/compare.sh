@@ -33,6 +33,21 @@ t_text_sections() {
 }
 check "compare: text report has the funccount tables, packets and claims" t_text_sections
 
+# Which functions the run above attached: where each is a kprobe of its own
+# (no kprobe.multi: 5.10, 6.1) only those seen in compare's dials, said in the
+# header and the JSON; elsewhere all of them.
+t_function_set() {
+	if kpath doctor --backends 2>/dev/null | grep -qx kprobe-multi; then
+		has /tmp/cmp.json '"kind" : "all"' && hasnt /tmp/cmp.txt 'per-function kprobes here'
+	else
+		grep -A2 'per-function kprobes here' /tmp/cmp.txt
+		has /tmp/cmp.json '"kind" : "seen-in-dials"' &&
+		has /tmp/cmp.txt '^per-function kprobes here: [0-9]+ of [0-9]+ functions attached' &&
+		has /tmp/cmp.err '^kpath: attaching [0-9]+ of [0-9]+ functions with kprobe, one kprobe each'
+	fi
+}
+check "compare: per-function kprobes attach the functions seen in dials, and say so" t_function_set
+
 t_compare_bad() {
 	r=0
 	kpath compare tcp sctp >/tmp/ce1 2>&1 && r=1

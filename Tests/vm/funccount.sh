@@ -71,6 +71,41 @@ t_address_keys() {
 }
 check "funccount keyed by probed address (no cookies): exact per-dial counts" t_address_keys
 
+# Counting everyone and counting -p (issue 18's hot paths: the total-only
+# address program, and only_tgid): exact counts of a known number of dials.
+fc_until_tracing() {
+	n=0
+	until grep -q '^Tracing' "$1"; do sleep 0.2; n=$((n + 1)); [ $n -lt 600 ] || return 1; done
+}
+t_unfiltered_and_pid_exact() {
+	fns='tcp_v4_connect,tcp_connect'
+	for b in $(kpath doctor --backends | awk '{ print $1 }'); do
+		kpath funccount --backend "$b" "$fns" >/tmp/fcn.out 2>&1 &
+		fc=$!
+		fc_until_tracing /tmp/fcn.out || { cat /tmp/fcn.out; kill -INT $fc; return 1; }
+		kpath echo client --proto tcp --to 127.0.0.1:7001 --count 7 >/dev/null
+		kill -INT $fc; wait $fc
+		for f in tcp_v4_connect tcp_connect; do
+			c=$(count_of /tmp/fcn.out $f); echo "$b, every process: $f $c"
+			[ "$c" = 7 ] || { cat /tmp/fcn.out; return 1; }
+		done
+	done
+	# -p: the process sleeps until funccount traces, then execs the client (same PID)
+	sh -c 'until [ -e /tmp/fcn.go ]; do sleep 0.1; done; exec kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/dev/null' &
+	dialer=$!
+	kpath funccount -p $dialer "$fns" >/tmp/fcn.out 2>&1 &
+	fc=$!
+	fc_until_tracing /tmp/fcn.out || { cat /tmp/fcn.out; kill $dialer; return 1; }
+	kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/dev/null   # another process: not counted
+	touch /tmp/fcn.go; wait $dialer; rm -f /tmp/fcn.go
+	kill -INT $fc; wait $fc
+	for f in tcp_v4_connect tcp_connect; do
+		c=$(count_of /tmp/fcn.out $f); echo "-p: $f $c"
+		[ "$c" = 5 ] || { cat /tmp/fcn.out; return 1; }
+	done
+}
+check "funccount with no filter and with -p: exactly 7 and 5 tcp_v4_connect/tcp_connect for 7 and 5 dials" t_unfiltered_and_pid_exact
+
 t_json() {
 	kpath funccount --json tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/tmp/fcj.out 2>/dev/null &&
 	has /tmp/fcj.out '"function" : "tcp_v4_connect"' && has /tmp/fcj.out '"count" : 3' && has /tmp/fcj.out '"schema_version" : 1'

@@ -48,10 +48,21 @@ t_tour_evidence() {
 		has /tmp/tour-2.txt '^ +\$ sudo kpath graph --syscall connect --depth 7 ' || r=1
 		has /tmp/tour-2.txt 'tcp_v4_connect\(\) \{' || r=1
 		has /tmp/tour-2.txt '(ip4_datagram_connect|udp_connect)\(\)' || r=1
+		# the excerpts are printed by each command's renderer, from typed results:
+		# funccount's header and totals for tcp_* and udp_*, graph's tree heads
+		has /tmp/tour-2.txt '^    FUNC +COUNT$' || r=1
+		[ "$(grep -cE '^    \([0-9]+ functions, [0-9]+ calls in all\)$' /tmp/tour-2.txt)" = 2 ] || { echo "expected 2 funccount totals"; r=1; }
+		[ "$(grep -cE '^    connect\(\) = 0 <[0-9.]+>  tid [0-9]+$' /tmp/tour-2.txt)" = 2 ] || { echo "expected 2 connect trees"; r=1; }
 		has /tmp/tour-6.txt 'recvfrom\(3, "hello"' || r=1
 		has /tmp/tour-6.txt 'accept4\(' || r=1
 		has /tmp/tour.txt '^13 of 13 claims held|^12 of 12 claims held' || r=1
 	esac
+	# trace -K: the header and the hit line (PID TID COMM FUNC) as the command prints them
+	for n in 3 4 5; do
+		has /tmp/tour-$n.txt '^  \$ sudo kpath trace -K ' || r=1
+		has /tmp/tour-$n.txt '^    PID +TID +COMM +FUNC$' || r=1
+		has /tmp/tour-$n.txt '^    [0-9]+ +[0-9]+ +kpath +[a-z_][a-z0-9_.]*$' || r=1
+	done
 	has /tmp/tour-3.txt '^ +ip_send_skb\+0x' || r=1
 	has /tmp/tour-3.txt '^ +udp_sendmsg\+0x' || r=1
 	has /tmp/tour-4.txt '^ +__skb_recv_udp\+0x' || r=1
