@@ -87,9 +87,5 @@ public final class FunccountSession {
     }
 
     @discardableResult
-    public func stop() -> Double {
-        let t = counter.detach()
-        tracker.detach()
-        return t
-    }
+    public func stop() -> Double { tracker.detach(after: counter.detach) }
 }

@@ -90,11 +90,7 @@ public final class TracepointCountSession: CountingSession {
     }
 
     @discardableResult
-    public func stop() -> Double {
-        let t = counter.detach()
-        tracker.detach()
-        return t
-    }
+    public func stop() -> Double { tracker.detach(after: counter.detach) }
 }
 
 extension FunctionCount {
@@ -132,5 +128,14 @@ struct CountingStart<Targets> {
         tracker = try Tracker(phases: false)
         try tracker.follow(commandPID: held?.pid, pid: pid)
         try tracker.setTaskFilter(filter)
+    }
+}
+
+extension Tracker {
+    /// Detaches a counter, then the tracker; the counter's detach seconds.
+    func detach(after counterDetach: () -> Double) -> Double {
+        let t = counterDetach()
+        detach()
+        return t
     }
 }

@@ -24,23 +24,15 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The later result, of the same kind.")
     var b: String
 
-    @Flag(help: "Print the diff as one JSON document instead of text.")
-    var json = false
-
-    @Option(help: "Also write a self-contained HTML page to FILE.")
-    var html: String?
-
-    func validate() throws {
-        if let html { try checkWritable(html) }
-    }
+    @OptionGroup var forms: ReportForms
 
     func run() throws {
         try reportingErrors {
             // Read both before saying anything: a bad B must not leave half a report.
             let ra = try SavedResult.load(a), rb = try SavedResult.load(b)
             let d = try Diff.run(ra, rb, fileA: a, fileB: b)
-            out(json ? try JSONReport.document(d) : DiffReport.render(d))
-            if let html {
+            out(forms.json ? try JSONReport.document(d) : DiffReport.render(d))
+            if let html = forms.html {
                 try writeAtomically(html, HTMLReport.diff(d))
                 eprint("kpath: wrote \(html)")
             }

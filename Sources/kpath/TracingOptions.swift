@@ -56,6 +56,14 @@ struct CompareRunOptions: ParsableArguments {
             completion: .list(Backend.allValueStrings), transform: { try Backend.argument($0) })
     var backend: Backend?
 
+    @OptionGroup var forms: ReportForms
+
+    var json: Bool { forms.json }
+    var html: String? { forms.html }
+}
+
+/// The report forms besides text, as compare, tour and diff take them.
+struct ReportForms: ParsableArguments {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
