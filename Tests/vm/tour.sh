@@ -61,7 +61,7 @@ t_tour_evidence() {
 	for n in 3 4 5; do
 		has /tmp/tour-$n.txt '^  \$ sudo kpath trace -K ' || r=1
 		has /tmp/tour-$n.txt '^    PID +TID +COMM +FUNC$' || r=1
-		has /tmp/tour-$n.txt '^    [0-9]+ +[0-9]+ +kpath +[a-z_][a-z0-9_.]*$' || r=1
+		has /tmp/tour-$n.txt '^    [0-9]+ +[0-9]+ +kpath[^ ]* +[a-z_][a-z0-9_.]*$' || r=1
 	done
 	has /tmp/tour-3.txt '^ +ip_send_skb\+0x' || r=1
 	has /tmp/tour-3.txt '^ +udp_sendmsg\+0x' || r=1
