@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 import FoundationEssentials
 import KernelInfo
@@ -101,19 +102,16 @@ public final class FunctionProbes {
         if let ret { keep(ret) }
     }
 
-    /// Detaches every link. Per-function kprobes each wait for an RCU grace
-    /// period when removed, so they are closed from many threads at once.
+    /// Detaches every link. Per-function kprobes each wait for grace periods
+    /// when removed, asleep in the kernel, so they are closed from 32 threads
+    /// of their own (as the C + libbpf floor in docs/performance.md does):
+    /// concurrentPerform would run them on only as many threads as CPUs.
     public func detach() {
         let all = links
         links = []
-        if all.count > 16 {
-            let pending = Mutex(all)
-            DispatchQueue.concurrentPerform(iterations: 32) { _ in
-                while let l = pending.withLock({ $0.popLast() }) { l.detach() }
-            }
-        } else {
-            all.forEach { $0.detach() }
-        }
+        guard all.count > 16 else { return all.forEach { $0.detach() } }
+        let pending = PendingLinks(all)
+        onThreads(32) { while let l = pending.next() { l.detach() } }
     }
 
     deinit { detach() }
@@ -121,4 +119,29 @@ public final class FunctionProbes {
 
 func seconds(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+/// The links still to close, handed out one at a time to the closing threads.
+private final class PendingLinks: @unchecked Sendable {
+    private let links: Mutex<[BPFLink]>
+    init(_ all: [BPFLink]) { links = Mutex(all) }
+    func next() -> BPFLink? { links.withLock { $0.popLast() } }
+}
+
+/// Runs `body` on `count` new threads and waits for all of them; on the
+/// calling thread if none can be created.
+func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+    final class Work { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+    var threads: [pthread_t] = []
+    for _ in 0..<count {
+        var t = pthread_t()
+        let work = Unmanaged.passRetained(Work(body)).toOpaque()
+        let started = pthread_create(&t, nil, { p in
+            Unmanaged<Work>.fromOpaque(p!).takeRetainedValue().body()
+            return nil
+        }, work)
+        if started == 0 { threads.append(t) } else { Unmanaged<Work>.fromOpaque(work).release() }
+    }
+    if threads.isEmpty { body() }
+    for t in threads { pthread_join(t, nil) }
 }
