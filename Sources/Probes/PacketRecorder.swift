@@ -17,8 +17,8 @@ public struct Packet: Codable, Sendable, Equatable {
     public var sourcePort: UInt16
     public var destinationPort: UInt16
     public var length: UInt32
-    /// TCP flags as tcpdump names them: SYN, ACK, FIN, RST, PSH, URG.
-    public var flags: [String]
+    /// TCP flags (none for UDP).
+    public var flags: TCPFlags
     public var seq: UInt32
     public var ack: UInt32
     /// The syscall the sending thread was in (its phase), and whether the packet
@@ -26,9 +26,6 @@ public struct Packet: Codable, Sendable, Equatable {
     public var phase: Phase
     public var inInterrupt: Bool
     public var kstack: Int32
-
-    /// "SYN", "SYN,ACK", "ACK", "FIN,ACK", "PSH,ACK"... or "-" for UDP.
-    public var flagText: String { flags.isEmpty ? "-" : flags.joined(separator: ",") }
 }
 
 /// bpf/packets.bpf.c at net:net_dev_queue: every TCP/UDP packet leaving a
@@ -96,16 +93,7 @@ extension Packet {
             inet_ntop(AF_INET6, &raw, &buf, 64)
             return "[\(String(cString: buf))]:\(port)"
         }
-        var flags: [String] = []
-        if e.proto == 6 {
-            let f = e.tcp_flags
-            if f & 0x02 != 0 { flags.append("SYN") }
-            if f & 0x01 != 0 { flags.append("FIN") }
-            if f & 0x04 != 0 { flags.append("RST") }
-            if f & 0x08 != 0 { flags.append("PSH") }
-            if f & 0x20 != 0 { flags.append("URG") }
-            if f & 0x10 != 0 { flags.append("ACK") }
-        }
+        let flags = e.proto == 6 ? TCPFlags(header: e.tcp_flags) : []
         self.init(ns: e.ts, tgid: e.tgid, tid: e.tid, comm: cString(e.comm), device: cString(e.dev),
                   proto: e.proto == 6 ? "tcp" : "udp",
                   source: addr(e.saddr, e.sport), destination: addr(e.daddr, e.dport),

@@ -175,7 +175,7 @@ extension HTMLReport {
             let rows = dial1.map { p -> [Cell] in
                 let route = oneHost != nil ? "\(port(p.source)) → \(port(p.destination))" : "\(p.source) → \(p.destination)"
                 return [.num(cFormat("%.3f", Double(p.nsSinceStart) / 1e6)), .html("<code>\(esc(p.phase.description))</code>"), Cell(route),
-                        .html("<strong>\(esc(p.flags))</strong>"), .num("\(p.length)"),
+                        .html("<strong>\(esc(p.flags.description))</strong>"), .num("\(p.length)"),
                         .html(esc(p.sender.description) + (p.inInterrupt ? " <span class=\"muted\">(softirq on \(esc(p.task))'s stack)</span>" : ""))]
                     + (devices ? [.html("<code>\(esc(p.device ?? "?"))</code>")] : [])
             }
@@ -241,7 +241,7 @@ extension HTMLReport {
             let fromClient = pk.sender == .client
             let (x1, x2) = fromClient ? (left + 2, right - 2) : (right - 2, left + 2)
             let cls = fromClient ? "client" : "server"
-            let flags = pk.flags == "-" || pk.flags.isEmpty ? p.uppercased() : pk.flags
+            let flags = pk.flags.isEmpty ? p.uppercased() : pk.flags.description
             s += "<g class=\"pkt \(cls)\"><title>\(esc("\(pk.source) → \(pk.destination) \(pk.flags) len \(pk.length), sent by \(pk.sender)\(pk.inInterrupt ? " in softirq on \(pk.task)'s stack" : "")"))</title>"
             s += "<line x1=\"\(fmt(x1))\" y1=\"\(y)\" x2=\"\(fmt(x2))\" y2=\"\(y)\" marker-end=\"url(#arr-\(p)-\(fromClient ? "c" : "s"))\"/>"
             s += "<text class=\"flags\" x=\"\(fmt((left + right) / 2))\" y=\"\(y - 5)\" text-anchor=\"middle\">\(esc(flags)) <tspan class=\"len\">len \(pk.length)</tspan></text>"

@@ -114,7 +114,7 @@ public enum CompareReport {
             if devices { rows[0].append("device") }
             for p in run.packets.filter({ $0.dial == 1 }) {
                 let by = p.inInterrupt ? "\(p.sender) (softirq on \(p.task)'s stack)" : "\(p.sender)"
-                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase.description, p.source, p.destination, p.flags, "\(p.length)", by]
+                rows.append([cFormat("%.3f", Double(p.nsSinceStart) / 1e6), p.phase.description, p.source, p.destination, p.flags.description, "\(p.length)", by]
                             + (devices ? [p.device ?? "?"] : []))
             }
             o += columns(rows)

@@ -131,18 +131,18 @@ public enum Claims {
         let connectFlags = d1.filter { $0.phase == .during(.connect) }.map(\.flags)
         let closeFlags = d1.filter { $0.phase == .during(.close) }.map(\.flags)
         let udpEarly = udp.packets.filter { [.during(.socket), .during(.connect)].contains($0.phase) }
-        let hs = connectFlags.contains("SYN") && connectFlags.contains("SYN,ACK") && connectFlags.contains("ACK")
+        let hs = connectFlags.contains([.syn]) && connectFlags.contains([.syn, .ack]) && connectFlags.contains([.ack])
         // The client's FIN must follow the data exchange. It normally leaves inside close(2); a
         // kernel may defer it (TCP small queues) until after close returned: say which.
-        let lastData = d1.lastIndex { $0.flags.contains("PSH") } ?? -1
-        let finIndex = d1.firstIndex { $0.sender == .client && $0.flags.contains("FIN") }
+        let lastData = d1.lastIndex { $0.flags.contains(.psh) } ?? -1
+        let finIndex = d1.firstIndex { $0.sender == .client && $0.flags.contains(.fin) }
         let fin = finIndex.map { $0 > lastData } ?? false
         let finWhere = finIndex.map { d1[$0].phase == .during(.close) ? "inside close(2)" : "after close(2) returned (deferred" + (d1[$0].phase == .afterClose ? ")" : "; sent during the client's \(d1[$0].phase))") } ?? "no FIN seen"
         if tcp.packets.isEmpty {
             add("tcp-handshake-packets", .unknown, "no packet recorded")
         } else {
             add("tcp-handshake-packets", hs && fin && udpEarly.isEmpty ? .held : .notHeld,
-                "TCP dial 1 connect: \(connectFlags.joined(separator: " ")); close: \(closeFlags.joined(separator: " ")); client FIN \(finWhere); UDP packets before the first write: \(udpEarly.count)")
+                "TCP dial 1 connect: \(connectFlags.map(\.description).joined(separator: " ")); close: \(closeFlags.map(\.description).joined(separator: " ")); client FIN \(finWhere); UDP packets before the first write: \(udpEarly.count)")
         }
 
         // udp-write-path

@@ -134,7 +134,7 @@ extension CompareSession {
             let phase = (held.first { $0.phase != .other } ?? held.first)?.phase
             return DialPacket(dial: run, phase: phase.map { .during($0) } ?? .betweenSyscalls, duringDial: nil, duringPhase: nil,
                               sender: .client, task: p.comm, inInterrupt: p.inInterrupt, source: p.source, destination: p.destination,
-                              flags: p.flagText, length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
+                              flags: p.flags, length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
                               stack: run == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : [])
         }
     }

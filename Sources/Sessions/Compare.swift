@@ -237,7 +237,7 @@ public final class CompareSession {
                                                        clientTaskPhase: p.tgid == UInt32(clientPID) ? p.phase : nil)
             out.append(DialPacket(dial: dial, phase: during, duringDial: lateDuring?.dial, duringPhase: lateDuring?.phase,
                                   sender: fromServer ? .server : .client, task: task,
-                                  inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flagText,
+                                  inInterrupt: p.inInterrupt, source: p.source, destination: p.destination, flags: p.flags,
                                   length: p.length, nsSinceStart: p.ns > start ? p.ns - start : 0,
                                   stack: dial == 1 ? recorder.stack(p.kstack).map { kallsyms.symbolize($0) } : [], device: p.device))
         }

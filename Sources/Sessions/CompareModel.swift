@@ -74,7 +74,7 @@ public struct DialPacket: Codable, Sendable {
     public var inInterrupt: Bool
     public var source: String
     public var destination: String
-    public var flags: String
+    public var flags: TCPFlags
     public var length: UInt32
     public var nsSinceStart: UInt64
     public var stack: [String]

@@ -15,7 +15,7 @@ final class HTMLReportTests: XCTestCase {
                     frames: fns.map { $0 + "+0x10" }, functions: fns)
     }
 
-    func packet(_ phase: String, _ sender: String, _ flags: String, ns: UInt64, irq: Bool = false, dial: Int = 1) -> DialPacket {
+    func packet(_ phase: String, _ sender: String, _ flags: TCPFlags, ns: UInt64, irq: Bool = false, dial: Int = 1) -> DialPacket {
         let c = "127.0.0.1:41234", s = "127.0.0.1:40123"
         return DialPacket(dial: dial, phase: PacketMoment(named: phase), sender: sender == "server" ? .server : .client, task: irq ? "client" : sender, inInterrupt: irq,
                           source: sender == "client" ? c : s, destination: sender == "client" ? s : c,
