@@ -85,9 +85,11 @@ enum StraceConformance {
     /// compared per thread as a set (signals(_:)), not in the call order.
     static func isSignal(_ c: TracedCall) -> Bool { c.name.hasPrefix("--- ") }
 
-    /// A thread's signal lines, normalized and sorted.
+    /// A thread's distinct signal lines, normalized and sorted. Distinct: a
+    /// standard signal sent while the same one is pending merges into it, so
+    /// two children exiting together give one SIGCHLD in one run, two in the next.
     static func signals(_ calls: [TracedCall]) -> [String] {
-        calls.filter(isSignal).map { normalize($0.name + " " + $0.args.joined()) }.sorted()
+        Set(calls.filter(isSignal).map { normalize($0.name + " " + $0.args.joined()) }).sorted()
     }
 
     /// A call its thread was still in when it ended (a helper thread blocked in
