@@ -55,7 +55,9 @@ public final class FunctionCounter {
         let index = try object.map("ip_to_index")
         report = try probes.attach(prog, backend: backend, index: index, kallsyms: kallsyms)
         if backend == .kprobeMulti, byAddress, try !Self.fileAddresses(of: probes, into: index, capacity: functions.count) {
-            // The link did not tell its addresses: kallsyms does, slower.
+            // The link did not tell its addresses: kallsyms does, slower. Filed as
+            // is, not through AddressKeys: kprobe.multi's bpf_get_func_ip is the
+            // function's own address, not a kprobe's +1 (+5 past ENDBR64).
             let addrs = try (kallsyms ?? Kallsyms.load()).functionAddresses()
             for (i, f) in functions.enumerated() { if let a = addrs[f] { try index.update(key: a, value: UInt32(i)) } }
         }
