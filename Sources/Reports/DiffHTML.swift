@@ -10,7 +10,7 @@ extension HTMLReport {
         var facts: [(String, String)] = []
         for (label, s) in [("A", d.a), ("B", d.b)] {
             let dials = s.dials.map { ", \($0) dials" } ?? ""
-            facts.append((label, "kernel \(s.kernel), backend \(s.backend)\(dials) — \(s.file)"))
+            facts.append((label, "kernel \(s.kernel), backend \(s.backend.rawValue)\(dials) — \(s.file)"))
         }
         facts += [("noise", DiffReport.noiseText(d)), ("date", isoDate(generated))]
         var sections: [Section] = []

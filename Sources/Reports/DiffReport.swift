@@ -35,7 +35,7 @@ public enum DiffReport {
 
     /// One line per side: kernel, backend, dials.
     static func header(_ label: String, _ s: DiffSide) -> [String] {
-        var what = "backend \(s.backend)"
+        var what = "backend \(s.backend.rawValue)"
         if let m = s.mode, m != .functions { what += " (\(m.rawValue) mode)" }
         if let n = s.dials { what += ", \(n) dials" }
         if let side = s.side, side != .client { what += ", \(side.rawValue) side" }

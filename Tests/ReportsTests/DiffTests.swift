@@ -79,6 +79,9 @@ final class DiffTests: XCTestCase {
         let text = DiffReport.render(d)
         XCTAssertTrue(text.contains("A attached 288 of 926 functions (those seen in dials), B every one of 1003 functions"), text)
         XCTAssertTrue(HTMLReport.diff(d).contains("A attached 288 of 926"))
+        // Backends by the name users type (--backend), not the Swift case.
+        XCTAssertTrue(text.contains("backend kprobe-multi, 3 dials"), text)
+        XCTAssertTrue(HTMLReport.diff(d).contains("backend kprobe-multi"))
         // The same set on both (or none recorded: all) says nothing.
         a.functionSet = nil
         XCTAssertFalse(Diff.compare(a, b).functionSetsDiffer)
