@@ -1,10 +1,10 @@
 /* funccount: one program attached to every matched function.
  *
- * Cookie programs (kprobe with cookies, kprobe.multi before 6.9) learn which
+ * Cookie programs (kprobe with cookies, kprobe.multi before 6.5) learn which
  * function fired from the attach cookie and count in a per-CPU array at index
  * ((function * KP_NROLES) + role - 1) * KP_SLOTS + phase * 2 + in_irq.
  *
- * Address programs (kprobe.multi on 6.9+, fentry, kprobes before 5.15) count
+ * Address programs (kprobe.multi on 6.5+, fentry, kprobes before 5.15) count
  * in one per-CPU hash keyed by the address that fired, the way bpftrace's
  * `@[func] = count()` does: one lookup both finds the function and counts.
  * User space turns addresses back into functions (ip_to_index, which only
@@ -143,8 +143,8 @@ int count_kprobe_multi(struct pt_regs *ctx)
 	return count_hit(ctx, BY_COOKIE);
 }
 
-/* kprobe.multi on 6.9+, where the link tells user space each address's
- * cookie: the cookie helper searches the link's sorted addresses with a
+/* kprobe.multi where user space knows each function's address (the link
+ * tells it on 6.9+, available_filter_functions_addrs on 6.5-6.8): the cookie helper searches the link's sorted addresses with a
  * compare callback per step, ~2/3 of a hit's cost on 7.3 (scripts/bench-hit). */
 SEC("kprobe.multi")
 int count_kprobe_multi_ip(struct pt_regs *ctx)
@@ -152,7 +152,7 @@ int count_kprobe_multi_ip(struct pt_regs *ctx)
 	return count_hit(ctx, BY_FUNC_IP);
 }
 
-/* funccount -p PID on kprobe.multi (6.9+): the entry is the pid read and one
+/* funccount -p PID on kprobe.multi (6.5+): the entry is the pid read and one
  * compare, as bpftrace's `/pid == N/`, with nothing else in its frame; the
  * counting is a call that only the traced process's hits pay for. */
 static __noinline int count_multi_ip(struct pt_regs *ctx)
