@@ -27,6 +27,9 @@ const volatile __u8 unfiltered = 0;
 /* funccount -p PID (children not followed): one compare turns every other
  * task away before any map lookup, as bpftrace's `pid == N` does. */
 const volatile __u32 only_tgid = 0;
+/* -p is the only filter (no --tid/--comm/--cpu): past the compare, a hit is
+ * counted as bpftrace's `/pid == N/ { @[func] = count(); }` counts it. */
+const volatile __u8 pid_only = 0;
 /* Measurement only (scripts/bench-hit, KPATH_FUNCCOUNT_SKIP): each bit drops
  * one step of the hot path so the verifier prunes it, to time that step by
  * difference. 0 in every real session. */
@@ -152,9 +155,10 @@ int count_kprobe_multi_ip(struct pt_regs *ctx)
 	return count_hit(ctx, BY_FUNC_IP);
 }
 
-/* funccount -p PID on kprobe.multi (6.5+): the entry is the pid read and one
- * compare, as bpftrace's `/pid == N/`, with nothing else in its frame; the
- * counting is a call that only the traced process's hits pay for. */
+/* funccount -p PID on kprobe.multi (6.5+): the pid read and one compare, as
+ * bpftrace's `/pid == N/`. With -p alone the traced process's hits are then
+ * counted inline (the address read and one hash lookup); with --tid/--comm/
+ * --cpu too, the general path is a call only the traced process pays for. */
 static __noinline int count_multi_ip(struct pt_regs *ctx)
 {
 	return count_hit(ctx, BY_FUNC_IP);
@@ -165,7 +169,10 @@ int pid_kprobe_multi_ip(struct pt_regs *ctx)
 {
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != only_tgid)
 		return 0;
-	return count_multi_ip(ctx);
+	if (!pid_only)
+		return count_multi_ip(ctx);
+	count_address(bpf_get_func_ip(ctx));
+	return 0;
 }
 
 /* Loaded once against one function, then cloned per function by the loader. */

@@ -32,7 +32,8 @@ public final class FunctionCounter {
         try tracker.share(into: object)
         // kp_config is set before any recording object loads (Tracker.follow,
         // setTaskFilter), so "no filter at all" is known here, read-only for the program.
-        let unfiltered = Self.noFilter(try tracker.currentConfig())
+        let config = try tracker.currentConfig()
+        let unfiltered = Self.noFilter(config)
         let total = unfiltered && !split && Self.benchSkip == 0
         let program: String
         // Before 6.9 a kprobe.multi link cannot tell its addresses; 6.5+ ftrace can (read while matching).
@@ -56,6 +57,7 @@ public final class FunctionCounter {
         try object.setRodata("split", UInt8(split ? 1 : 0))
         try object.setRodata("unfiltered", UInt8(unfiltered ? 1 : 0))
         try object.setRodata("only_tgid", UInt32(max(0, onlyProcess ?? 0)))
+        try object.setRodata("pid_only", UInt8(onlyProcess != nil && Self.benchSkip == 0 && Self.noTaskFilter(config) ? 1 : 0))
         try object.setRodata("bench_skip", Self.benchSkip)
         try object.load()
         probes = FunctionProbes(functions: functions)
@@ -78,8 +80,13 @@ public final class FunctionCounter {
 
     /// No -p, no command, no --tid/--comm/-c: every task's hits count.
     static func noFilter(_ c: kp_config) -> Bool {
+        c.filter_tgids == 0 && noTaskFilter(c)
+    }
+
+    /// No --tid/--comm/-c: a traced task's hits all count (with -p, the pid compare decides alone).
+    static func noTaskFilter(_ c: kp_config) -> Bool {
         let comm = withUnsafeBytes(of: c.only_comm) { $0.first ?? 0 }
-        return c.filter_tgids == 0 && c.only_tid == 0 && c.only_cpu == 0 && comm == 0
+        return c.only_tid == 0 && c.only_cpu == 0 && comm == 0
     }
 
     /// 6.9+: a kprobe.multi link reports each address's cookie, so hits can be

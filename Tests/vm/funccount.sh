@@ -98,22 +98,26 @@ t_unfiltered_and_pid_exact() {
 		done
 		hasnt /tmp/fcn.out 'could not name' || return 1
 	done
-	# -p: the process sleeps until funccount traces, then execs the client (same PID)
-	sh -c 'until [ -e /tmp/fcn.go ]; do sleep 0.1; done; exec kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/dev/null' &
-	dialer=$!
-	rm -f /tmp/fcn.out
-	kpath funccount -p $dialer "$fns" >/tmp/fcn.out 2>&1 &
-	fc=$!
-	fc_until_tracing /tmp/fcn.out || { cat /tmp/fcn.out; kill $dialer; return 1; }
-	kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/dev/null   # another process: not counted
-	touch /tmp/fcn.go; wait $dialer; rm -f /tmp/fcn.go
-	kill -INT $fc; wait $fc
-	for f in tcp_v4_connect tcp_connect; do
-		c=$(count_of /tmp/fcn.out $f); echo "-p: $f $c"
-		[ "$c" = 5 ] || { cat /tmp/fcn.out; return 1; }
+	# -p: the process sleeps until funccount traces, then execs the client (same PID).
+	# -p alone counts inline after the pid compare; with --comm too, through the general path.
+	for extra in "" "--comm kpath"; do
+		sh -c 'until [ -e /tmp/fcn.go ]; do sleep 0.1; done; exec kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/dev/null' &
+		dialer=$!
+		rm -f /tmp/fcn.out
+		# shellcheck disable=SC2086 # $extra: no option or one option and its value
+		kpath funccount -p $dialer $extra "$fns" >/tmp/fcn.out 2>&1 &
+		fc=$!
+		fc_until_tracing /tmp/fcn.out || { cat /tmp/fcn.out; kill $dialer; return 1; }
+		kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/dev/null   # another process: not counted
+		touch /tmp/fcn.go; wait $dialer; rm -f /tmp/fcn.go
+		kill -INT $fc; wait $fc
+		for f in tcp_v4_connect tcp_connect; do
+			c=$(count_of /tmp/fcn.out $f); echo "-p $extra: $f $c"
+			[ "$c" = 5 ] || { cat /tmp/fcn.out; return 1; }
+		done
 	done
 }
-check "funccount with no filter and with -p: exactly 7 and 5 tcp_v4_connect/tcp_connect for 7 and 5 dials" t_unfiltered_and_pid_exact
+check "funccount with no filter, with -p and with -p --comm: exactly 7, 5 and 5 tcp_v4_connect/tcp_connect for 7, 5 and 5 dials" t_unfiltered_and_pid_exact
 
 t_json() {
 	kpath funccount --json tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/tmp/fcj.out 2>/dev/null &&
