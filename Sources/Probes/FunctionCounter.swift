@@ -42,11 +42,12 @@ public final class FunctionCounter {
         switch backend {
         case .kprobeMulti where !Self.multiLinkTellsCookies && ftraceAddresses == nil: program = "count_kprobe_multi"
         case .kprobeMulti: program = total ? "total_kprobe_multi_ip" : onlyProcess != nil ? "pid_kprobe_multi_ip" : "count_kprobe_multi_ip"
-        case .kprobe: program = HitKey.current == .cookie ? "count_kprobe" : total ? "total_kprobe_ip" : "count_kprobe_ip"
+        case .kprobe where HitKey.current == .cookie: program = onlyProcess != nil ? "pid_kprobe" : "count_kprobe"
+        case .kprobe: program = total ? "total_kprobe_ip" : onlyProcess != nil ? "pid_kprobe_ip" : "count_kprobe_ip"
         case .fentry: program = total ? "total_fentry" : "count_fentry"
         case .tracepoint: throw ProbeError.backendUnavailable(.tracepoint, reason: "tracepoints cannot count kernel functions")
         }
-        byAddress = !["count_kprobe", "count_kprobe_multi"].contains(program)
+        byAddress = !["count_kprobe", "pid_kprobe", "count_kprobe_multi"].contains(program)
         for p in object.programs { p.autoload = p.name == program }
         let n = max(1, functions.count)
         try object.map("counts").setMaxEntries(byAddress ? 1 : n * Self.perFunction)
