@@ -67,6 +67,14 @@ public struct StackLosses: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case stacks, counts, events, tracked, unnamed }
 
+    /// `unnamed` is written only when not 0 (results saved before it read the same).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(stacks, forKey: .stacks); try c.encode(counts, forKey: .counts)
+        try c.encode(events, forKey: .events); try c.encode(tracked, forKey: .tracked)
+        if unnamed > 0 { try c.encode(unnamed, forKey: .unnamed) }
+    }
+
     /// `tracked` and `unnamed` may be missing: results saved before they were counted.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

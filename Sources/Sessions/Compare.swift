@@ -104,6 +104,33 @@ public final class CompareSession {
     }
 
     public func run(progress: (String) -> Void = { _ in }) throws -> CompareResult {
+        let (result, functionProbes) = try runKeepingFunctionProbes(progress: progress)
+        functionProbes.detach()
+        return result
+    }
+
+    /// The function probes of a finished run, still attached. Where each is a
+    /// kprobe of its own (6.1, 5.10) their removal waits a grace period per
+    /// kprobe (12 s for 290 on 6.1): `kpath compare` prints its report first,
+    /// then detaches. Detached at the latest when this is released.
+    public final class AttachedFunctions {
+        private var counter: FunctionCounter?
+        init(_ counter: FunctionCounter?) { self.counter = counter }
+        /// Functions still attached (0 once detached).
+        public var count: Int { counter?.report.attachedCount ?? 0 }
+        public var backend: Backend? { counter?.report.backend }
+        /// Seconds the detach took (0 when nothing was attached).
+        @discardableResult public func detach() -> Double {
+            guard let c = counter else { return 0 }
+            counter = nil
+            let s = c.detach()
+            Timing.mark("compare: functions detached")
+            return s
+        }
+    }
+
+    /// `run`, returning the counted functions still attached (see AttachedFunctions).
+    public func runKeepingFunctionProbes(progress: (String) -> Void = { _ in }) throws -> (CompareResult, AttachedFunctions) {
         let start = Date()
         let tracker = try Tracker()
         try tracker.setFilter(tracking: true, followForks: true)
@@ -146,16 +173,15 @@ public final class CompareSession {
         var lost = tracker.losses()
         lost.unnamed = counter?.unnamedHits ?? 0
         Timing.mark("compare: read deadline probe done")
-        let detachStart = Date()
-        counter?.detach()
         if let c = counter, functionSet?.kind == .seenInDials, c.report.attachedCount > 0 {
-            functionSet?.secondsPerFunction = (c.report.seconds + Date().timeIntervalSince(detachStart)) / Double(c.report.attachedCount)
+            functionSet?.secondsPerFunction = c.report.seconds / Double(c.report.attachedCount)
         }
-        Timing.mark("compare: functions detached")
+        // The counted functions stay attached (the caller detaches them); their
+        // counters were read, and the tracker's maps outlive its links.
         packets.detach()
         probes.detach()
         tracker.detach()
-        Timing.mark("compare: everything detached")
+        Timing.mark("compare: everything but the counted functions detached")
 
         let tcp = runs.first { $0.proto == .tcp }, udp = runs.first { $0.proto == .udp }
         var claims = (tcp != nil && udp != nil) ? Claims.judge(tcp: tcp!, udp: udp!, mode: mode, deadline: deadline,
@@ -163,12 +189,13 @@ public final class CompareSession {
         claims += ProtocolClaims.judge(runs: runs, mode: mode, calls: calls)
         claims += PairClaims.judge(runs: runs, mode: mode)
         if let rtt = options.rttNs { claims += PeerClaims.judge(calls: calls, rttNs: rtt) }
-        return CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
+        let result = CompareResult(kernel: features.release, backend: backend, mode: mode, modeReason: modeReason,
                              dials: options.count, side: options.side, patterns: splitPatterns(options.patterns),
                              command: options.commandLine, seconds: Date().timeIntervalSince(start), runs: runs, claims: claims, lost: lost,
                              functionSet: functionSet,
                              link: options.peerNamespace ? "veth between two network namespaces (client 198.18.0.1, 2001:2::1; server 198.18.0.2, 2001:2::2)"
                                 + (options.rttNs.map { ", round trip \(PeerClaims.ms($0)) (netem)" } ?? "") : nil)
+        return (result, AttachedFunctions(counter))
     }
 
     // MARK: one protocol

@@ -28,7 +28,8 @@ public struct CompareFunctionSet: Codable, Sendable, Equatable {
     public var matched: Int
     /// Of those, the ones compare asked the backend to attach.
     public var chosen: Int
-    /// Attach plus detach per function in this run (seen-in-dials only): what each of the others would add.
+    /// Attach seconds per function in this run (seen-in-dials only): what each
+    /// of the others would add to the start (and about as much to the detach).
     public var secondsPerFunction: Double?
 
     public init(kind: Kind, matched: Int, chosen: Int, secondsPerFunction: Double? = nil) {
@@ -69,7 +70,7 @@ public struct CompareFunctionSet: Codable, Sendable, Equatable {
     /// The header's line for a trimmed set: what was left out and how to get it.
     public var headerLine: String? {
         guard kind == .seenInDials else { return nil }
-        let more = secondsPerFunction.map { s in "about \(Int((Double(matched - chosen) * s).rounded())) s more" } ?? "slower"
+        let more = secondsPerFunction.map { s in "about \(Int((Double(matched - chosen) * s).rounded())) s more to attach, and about as long to detach" } ?? "slower"
         return "per-function kprobes here: \(chosen) of \(matched) functions attached (those seen in compare's dials on the kernels kpath is tested on); --functions all attaches every one (\(more))"
     }
 

@@ -120,12 +120,19 @@ struct CompareCommand: ParsableCommand {
             if session.mode == .tracepoints {
                 eprint("kpath: tracepoint mode (degraded): \(session.modeReason ?? "")")
             }
-            let result = try session.run { eprint("kpath: \($0)") }
+            // The report comes before the counted functions' detach (a grace
+            // period per kprobe on 6.1 and 5.10: seconds the user need not wait for).
+            let (result, attached) = try session.runKeepingFunctionProbes { eprint("kpath: \($0)") }
+            defer {
+                if attached.count > 0, attached.backend == .kprobe { eprint("kpath: detaching \(attached.count) kprobes...") }
+                attached.detach()
+            }
             for line in StackReport.lossLines(result.lost ?? StackLosses()) { eprint(line) }
             var graphResult: CompareGraphResult? = nil
             if graph && !o.commands.isEmpty {
                 eprint("kpath: --graph skipped: its call trees are the tcp and udp dials'; for a command's, `kpath graph -- CMD`")
             } else if graph {
+                attached.detach()  // the graph's own probes come next
                 if session.mode == .tracepoints {
                     eprint("kpath: --graph skipped: call trees need function probes (kprobes), which this kernel refuses")
                 } else {
