@@ -1,4 +1,4 @@
-// kallsyms parser: any bytes parse without crashing; every symbol kept has a
+// kallsyms parser (and available_filter_functions_addrs lines): any bytes parse without crashing; every symbol kept has a
 // name free of blanks and a letter for a type, formats back to a line that
 // parses to the same symbol, and is found again by address lookup.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -21,6 +21,14 @@ public func fuzzKallsyms(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     if let first = table.symbols.first, first.address > 0 {
         check(table.lookup(first.address - 1) == nil, "an address below every symbol has none")
+    }
+    // The same bytes as available_filter_functions_addrs: every line kept has a
+    // blank-free name, and `address name` formats back to the same pair.
+    FunctionCatalog.forEachFilterFunction(bytes, addressed: true) { name, address in
+        check(!name.isEmpty && !name.contains(32) && !name.contains(9) && !name.contains(10), "filter name \(Array(name))")
+        let line = Array((String(address, radix: 16) + " ").utf8) + Array(name)
+        let again = FilterFunctionAddresses.parseLine(ArraySlice(line))
+        check(again?.address == address && again.map { Array($0.name) } == Array(name), "filter round trip of \(address) \(Array(name))")
     }
     return 0
 }

@@ -1,10 +1,10 @@
 /* funccount: one program attached to every matched function.
  *
- * Cookie programs (kprobe with cookies, kprobe.multi before 6.9) learn which
+ * Cookie programs (kprobe with cookies, kprobe.multi before 6.5) learn which
  * function fired from the attach cookie and count in a per-CPU array at index
  * ((function * KP_NROLES) + role - 1) * KP_SLOTS + phase * 2 + in_irq.
  *
- * Address programs (kprobe.multi on 6.9+, fentry, kprobes before 5.15) count
+ * Address programs (kprobe.multi on 6.5+, fentry, kprobes before 5.15) count
  * in one per-CPU hash keyed by the address that fired, the way bpftrace's
  * `@[func] = count()` does: one lookup both finds the function and counts.
  * User space turns addresses back into functions (ip_to_index, which only
@@ -27,6 +27,9 @@ const volatile __u8 unfiltered = 0;
 /* funccount -p PID (children not followed): one compare turns every other
  * task away before any map lookup, as bpftrace's `pid == N` does. */
 const volatile __u32 only_tgid = 0;
+/* -p is the only filter (no --tid/--comm/--cpu): past the compare, a hit is
+ * counted as bpftrace's `/pid == N/ { @[func] = count(); }` counts it. */
+const volatile __u8 pid_only = 0;
 /* Measurement only (scripts/bench-hit, KPATH_FUNCCOUNT_SKIP): each bit drops
  * one step of the hot path so the verifier prunes it, to time that step by
  * difference. 0 in every real session. */
@@ -137,14 +140,57 @@ int count_kprobe_ip(struct pt_regs *ctx)
 	return count_hit(ctx, BY_KPROBE_IP);
 }
 
+/* funccount -p PID on per-function kprobes (6.1 by cookie, 5.10 by probed
+ * address): the same entry as pid_kprobe_multi_ip below, so a task that -p
+ * turns away costs the pid read and one compare, nothing of count_hit's frame
+ * (6.1, bench-vs: 252 ns a turned-away hit in count_kprobe against
+ * bpftrace's 155). */
+static __noinline int count_kprobe_call(struct pt_regs *ctx)
+{
+	return count_hit(ctx, BY_COOKIE);
+}
+
+SEC("kprobe")
+int pid_kprobe(struct pt_regs *ctx)
+{
+	__u32 key;
+	__u64 *v;
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != only_tgid)
+		return 0;
+	if (!pid_only || split)
+		return count_kprobe_call(ctx);
+	key = bpf_get_attach_cookie(ctx) * KP_NROLES * KP_SLOTS; /* the client's slot 0 */
+	v = bpf_map_lookup_elem(&counts, &key);
+	if (v)
+		*v += 1;
+	return 0;
+}
+
+static __noinline int count_kprobe_ip_call(struct pt_regs *ctx)
+{
+	return count_hit(ctx, BY_KPROBE_IP);
+}
+
+SEC("kprobe")
+int pid_kprobe_ip(struct pt_regs *ctx)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != only_tgid)
+		return 0;
+	if (!pid_only || split)
+		return count_kprobe_ip_call(ctx);
+	count_address(kp_kprobe_ip(ctx));
+	return 0;
+}
+
 SEC("kprobe.multi")
 int count_kprobe_multi(struct pt_regs *ctx)
 {
 	return count_hit(ctx, BY_COOKIE);
 }
 
-/* kprobe.multi on 6.9+, where the link tells user space each address's
- * cookie: the cookie helper searches the link's sorted addresses with a
+/* kprobe.multi where user space knows each function's address (the link
+ * tells it on 6.9+, available_filter_functions_addrs on 6.5-6.8): the cookie helper searches the link's sorted addresses with a
  * compare callback per step, ~2/3 of a hit's cost on 7.3 (scripts/bench-hit). */
 SEC("kprobe.multi")
 int count_kprobe_multi_ip(struct pt_regs *ctx)
@@ -152,9 +198,10 @@ int count_kprobe_multi_ip(struct pt_regs *ctx)
 	return count_hit(ctx, BY_FUNC_IP);
 }
 
-/* funccount -p PID on kprobe.multi (6.9+): the entry is the pid read and one
- * compare, as bpftrace's `/pid == N/`, with nothing else in its frame; the
- * counting is a call that only the traced process's hits pay for. */
+/* funccount -p PID on kprobe.multi (6.5+): the pid read and one compare, as
+ * bpftrace's `/pid == N/`. With -p alone the traced process's hits are then
+ * counted inline (the address read and one hash lookup); with --tid/--comm/
+ * --cpu too, the general path is a call only the traced process pays for. */
 static __noinline int count_multi_ip(struct pt_regs *ctx)
 {
 	return count_hit(ctx, BY_FUNC_IP);
@@ -165,7 +212,10 @@ int pid_kprobe_multi_ip(struct pt_regs *ctx)
 {
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != only_tgid)
 		return 0;
-	return count_multi_ip(ctx);
+	if (!pid_only)
+		return count_multi_ip(ctx);
+	count_address(bpf_get_func_ip(ctx));
+	return 0;
 }
 
 /* Loaded once against one function, then cloned per function by the loader. */

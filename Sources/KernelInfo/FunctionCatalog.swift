@@ -36,8 +36,15 @@ public struct FunctionCatalog: Sendable {
         let blacklist = loadBlacklist()
         var names: [String] = []
         var source = Source.availableFilterFunctions
-        if let t = tracefs, case .success(let bytes) = readFileBytes(t + "/available_filter_functions") {
-            names = parseAvailableFilterFunctions(bytes)
+        if let t = tracefs, let (bytes, addressed) = readFilterFunctions(t) {
+            var addresses: [String: [UInt64]] = [:]
+            forEachFilterFunction(bytes, addressed: addressed) { name, address in
+                let s = String(decoding: name, as: UTF8.self)
+                guard !s.hasPrefix("__ftrace_invalid_address__") else { return }
+                names.append(s)
+                if addressed { addresses[s, default: []].append(address) }
+            }
+            if addressed { FilterFunctionAddresses.record(addresses) }
         } else {
             source = .kallsyms
             let ks = try kallsyms ?? Kallsyms.load()
@@ -63,7 +70,7 @@ public struct FunctionCatalog: Sendable {
     /// and memory that funccount does not need).
     public static func matching(_ patterns: [String], regex: Bool = false, tracefs: String? = Tracefs.path(),
                                 kallsyms: Kallsyms? = nil) throws -> [String] {
-        guard let t = tracefs, case .success(let bytes) = readFileBytes(t + "/available_filter_functions") else {
+        guard let t = tracefs, let (bytes, addressed) = readFilterFunctions(t) else {
             return try load(tracefs: nil, kallsyms: kallsyms).match(patterns, regex: regex)
         }
         let matchers = try Self.matchers(patterns, regex: regex)
@@ -71,12 +78,16 @@ public struct FunctionCatalog: Sendable {
         // something matched) removes names before a pattern counts as matched.
         var found: [(name: String, hits: [Int])] = []
         var seen = Set<String>()
-        forEachFilterFunction(bytes) { name in
+        var addresses: [String: [UInt64]] = [:]
+        forEachFilterFunction(bytes, addressed: addressed) { name, address in
             let hits = matchers.indices.filter { matchers[$0].matches(utf8: name) }
             guard !hits.isEmpty else { return }
             let s = String(decoding: name, as: UTF8.self)
-            if !s.hasPrefix("__ftrace_invalid_address__"), seen.insert(s).inserted { found.append((s, hits)) }
+            guard !s.hasPrefix("__ftrace_invalid_address__") else { return }
+            if addressed { addresses[s, default: []].append(address) }
+            if seen.insert(s).inserted { found.append((s, hits)) }
         }
+        if addressed { FilterFunctionAddresses.record(addresses) }
         if bytes.isEmpty { throw KernelInfoError.noTraceableFunctions(reason: "available_filter_functions is empty") }
         let blacklist = found.isEmpty ? [] : loadBlacklist()
         var hit = [Bool](repeating: false, count: matchers.count)
@@ -97,6 +108,25 @@ public struct FunctionCatalog: Sendable {
             if !s.hasPrefix("__ftrace_invalid_address__") { out.append(s) }
         }
         return out
+    }
+
+    /// available_filter_functions, or its `_addrs` twin where kpath wants the
+    /// addresses (FilterFunctionAddresses.wanted) and the kernel has it (6.5+);
+    /// nil when neither is readable.
+    static func readFilterFunctions(_ tracefs: String) -> (bytes: [UInt8], addressed: Bool)? {
+        if FilterFunctionAddresses.wanted, case .success(let b) = readFileBytes(tracefs + "/" + FilterFunctionAddresses.file) {
+            return (b, true)
+        }
+        if case .success(let b) = readFileBytes(tracefs + "/available_filter_functions") { return (b, false) }
+        return nil
+    }
+
+    /// Each line's name (and, `addressed`, the address before it).
+    static func forEachFilterFunction(_ bytes: [UInt8], addressed: Bool, _ body: (ArraySlice<UInt8>, UInt64) -> Void) {
+        guard addressed else { return forEachFilterFunction(bytes) { body($0, 0) } }
+        forEachLine(bytes) { line in
+            if let (address, name) = FilterFunctionAddresses.parseLine(line) { body(name, address) }
+        }
     }
 
     /// Each line's first field (the function name), as bytes.

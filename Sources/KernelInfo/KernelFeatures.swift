@@ -39,6 +39,17 @@ public struct KernelFeatures: Codable, Sendable {
             capSysAdmin: caps & (1 << 21) != 0)
     }
 
+    /// This kernel's release is `major.minor` or newer ("6.12.118+deb13-amd64" >= 6.9).
+    public static func releaseAtLeast(_ major: Int, _ minor: Int, release: String? = nil) -> Bool {
+        let r = release ?? {
+            var u = utsname()
+            uname(&u)
+            return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }()
+        let v = r.split(separator: ".").prefix(2).map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        return v.count == 2 && (v[0], v[1]) >= (major, minor)
+    }
+
     /// Enough privilege to load tracing programs.
     public var privileged: Bool { root || capSysAdmin || (capBPF && capPerfmon) }
 

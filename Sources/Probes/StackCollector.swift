@@ -55,21 +55,25 @@ public struct StackLosses: Codable, Sendable, Equatable {
     /// The tracked-process map was full: children of traced processes that
     /// were not traced (their hits are missing from every count).
     public var tracked: UInt64
+    /// Function counts keyed by address (FunctionCounter's address programs)
+    /// at an address kpath could not name: hits missing from the table.
+    public var unnamed: UInt64
 
-    public init(stacks: UInt64 = 0, counts: UInt64 = 0, events: UInt64 = 0, tracked: UInt64 = 0) {
-        self.stacks = stacks; self.counts = counts; self.events = events; self.tracked = tracked
+    public init(stacks: UInt64 = 0, counts: UInt64 = 0, events: UInt64 = 0, tracked: UInt64 = 0, unnamed: UInt64 = 0) {
+        self.stacks = stacks; self.counts = counts; self.events = events; self.tracked = tracked; self.unnamed = unnamed
     }
 
-    public var isEmpty: Bool { stacks == 0 && counts == 0 && events == 0 && tracked == 0 }
+    public var isEmpty: Bool { stacks == 0 && counts == 0 && events == 0 && tracked == 0 && unnamed == 0 }
 
-    enum CodingKeys: String, CodingKey { case stacks, counts, events, tracked }
+    enum CodingKeys: String, CodingKey { case stacks, counts, events, tracked, unnamed }
 
-    /// `tracked` may be missing: results saved before it was counted.
+    /// `tracked` and `unnamed` may be missing: results saved before they were counted.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(stacks: try c.decode(UInt64.self, forKey: .stacks), counts: try c.decode(UInt64.self, forKey: .counts),
                   events: try c.decode(UInt64.self, forKey: .events),
-                  tracked: try c.decodeIfPresent(UInt64.self, forKey: .tracked) ?? 0)
+                  tracked: try c.decodeIfPresent(UInt64.self, forKey: .tracked) ?? 0,
+                  unnamed: try c.decodeIfPresent(UInt64.self, forKey: .unnamed) ?? 0)
     }
 }
 

@@ -10,7 +10,7 @@ extension HTMLReport {
         var facts: [(String, String)] = []
         for (label, s) in [("A", d.a), ("B", d.b)] {
             let dials = s.dials.map { ", \($0) dials" } ?? ""
-            facts.append((label, "kernel \(s.kernel), backend \(s.backend)\(dials) — \(s.file)"))
+            facts.append((label, "kernel \(s.kernel), backend \(s.backend.rawValue)\(dials) — \(s.file)"))
         }
         facts += [("noise", DiffReport.noiseText(d)), ("date", isoDate(generated))]
         var sections: [Section] = []
@@ -21,8 +21,15 @@ extension HTMLReport {
         if d.kind == .compare { sections.append(claimsDiffSection(d)) }
         let kernels = "\(d.a.kernel) → \(d.b.kernel)"
         return Page(title: "kpath diff — \(kernels)", facts: facts,
-                    notice: d.countsComparable ? nil : "<div class=\"notice\">A and B counted differently (calls vs stack hits): count changes are left out.</div>",
+                    notice: notice(d),
                     sections: sections).render()
+    }
+
+    static func notice(_ d: DiffResult) -> String? {
+        var lines: [String] = []
+        if !d.countsComparable { lines.append("A and B counted differently (calls vs stack hits): count changes are left out.") }
+        if let l = DiffReport.functionSetLine(d) { lines.append(esc(l)) }
+        return lines.isEmpty ? nil : lines.map { "<div class=\"notice\">\($0)</div>" }.joined()
     }
 
     static func protoSection(_ p: ProtocolDiff, _ d: DiffResult) -> Section {

@@ -15,6 +15,7 @@ public enum DiffReport {
         if !d.countsComparable {
             o += "counts: A and B counted differently (calls vs stack hits in tracepoint mode); changes in counts are left out\n"
         }
+        if let line = functionSetLine(d) { o += wrap(line, indent: "", hanging: "           ") }
         if let c = d.counts {
             o += functions(c, unit: d.unit, indent: "")
             if c.isEmpty { o += "same functions, no count changed beyond the noise\n" }
@@ -34,11 +35,22 @@ public enum DiffReport {
 
     /// One line per side: kernel, backend, dials.
     static func header(_ label: String, _ s: DiffSide) -> [String] {
-        var what = "backend \(s.backend)"
+        var what = "backend \(s.backend.rawValue)"
         if let m = s.mode, m != .functions { what += " (\(m.rawValue) mode)" }
         if let n = s.dials { what += ", \(n) dials" }
         if let side = s.side, side != .client { what += ", \(side.rawValue) side" }
         return ["\(label):", "kernel \(s.kernel),", what, "(\(s.file))"]
+    }
+
+    /// Said when A and B attached different sets of functions.
+    public static func functionSetLine(_ d: DiffResult) -> String? {
+        guard d.functionSetsDiffer else { return nil }
+        func attached(_ s: DiffSide) -> String {
+            guard let f = s.functionSet else { return "every matched function" }
+            return f.kind == .seenInDials ? "\(f.chosen) of \(f.matched) functions (those seen in dials)"
+                : f.kind == .given ? "the \(f.chosen) functions its patterns matched" : "every one of \(f.matched) functions"
+        }
+        return "functions: A attached \(attached(d.a)), B \(attached(d.b)); a function only on one side may be one the other did not attach (compare --functions all attaches every one)"
     }
 
     public static func noiseText(_ d: DiffResult) -> String {

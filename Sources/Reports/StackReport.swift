@@ -69,6 +69,7 @@ public enum StackReport {
         if l.counts > 0 { out.append("kpath: \(l.counts) hit\(l.counts == 1 ? "" : "s") not counted (stack count map full)") }
         if l.events > 0 { out.append("kpath: \(l.events) event\(l.events == 1 ? "" : "s") lost (ring buffer full)") }
         if l.tracked > 0 { out.append("kpath: \(l.tracked) child process\(l.tracked == 1 ? "" : "es") not traced (tracked-process map full); their hits are missing") }
+        if l.unnamed > 0 { out.append("kpath: \(l.unnamed) hit\(l.unnamed == 1 ? "" : "s") at an address kpath could not name (missing from the table); rerun with --backend kprobe") }
         return out
     }
 

@@ -143,7 +143,8 @@ public final class CompareSession {
             progress("udp: read deadline probe...")
             deadline = try deadlineProbe(tracker: tracker, probes: probes)
         }
-        let lost = tracker.losses()
+        var lost = tracker.losses()
+        lost.unnamed = counter?.unnamedHits ?? 0
         Timing.mark("compare: read deadline probe done")
         let detachStart = Date()
         counter?.detach()

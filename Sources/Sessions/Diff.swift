@@ -147,6 +147,7 @@ public enum Diff {
     }
 
     static func side(_ r: CompareResult, _ file: String) -> DiffSide {
-        DiffSide(file: file, kernel: r.kernel, backend: r.backend, mode: r.mode, dials: r.dials, side: r.side, command: r.command)
+        DiffSide(file: file, kernel: r.kernel, backend: r.backend, mode: r.mode, dials: r.dials, side: r.side, command: r.command,
+                 functionSet: r.functionSet)
     }
 }

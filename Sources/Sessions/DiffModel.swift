@@ -36,6 +36,8 @@ public struct DiffSide: Codable, Sendable {
     public var dials: Int?
     public var side: CompareSession.Side?
     public var command: String?
+    /// compare: which matched functions were attached (nil in results saved before it was recorded: all).
+    public var functionSet: CompareFunctionSet? = nil
 }
 
 public struct FunctionValue: Codable, Sendable, Equatable {
@@ -149,4 +151,12 @@ public struct DiffResult: Codable, Sendable {
     public var claimsSame: Int
     /// funccount: the two tables.
     public var counts: FunctionsDiff?
+
+    /// compare: A and B attached different sets of the matched functions (one
+    /// trimmed to those seen in dials on per-function kprobes, the other every
+    /// one), so a function only on one side may be one the other never attached.
+    public var functionSetsDiffer: Bool {
+        guard kind == .compare else { return false }
+        return (a.functionSet?.kind ?? .all) != (b.functionSet?.kind ?? .all)
+    }
 }

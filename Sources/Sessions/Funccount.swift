@@ -83,7 +83,14 @@ public final class FunccountSession {
 
     public func result() throws -> FunccountResult {
         FunccountResult(AttachSummary(kernel: features.release, patterns: patterns, report: counter.report),
-                        FunctionCounts(counts: try counts(), lost: tracker.losses()))
+                        FunctionCounts(counts: try counts(), lost: losses()))
+    }
+
+    /// What full maps cost, and hits at addresses kpath could not name (after a read of the counts).
+    public func losses() -> StackLosses {
+        var l = tracker.losses()
+        l.unnamed = counter.unnamedHits
+        return l
     }
 
     @discardableResult

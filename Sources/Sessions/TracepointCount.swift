@@ -17,7 +17,13 @@ public protocol CountingSession: AnyObject {
     /// Zeroes the counts (-i intervals).
     func reset() throws
     func result() throws -> FunccountResult
+    /// What full maps cost (and, for function counts, hits kpath could not name).
+    func losses() -> StackLosses
     @discardableResult func stop() -> Double
+}
+
+extension CountingSession {
+    public func losses() -> StackLosses { tracker.losses() }
 }
 
 extension FunccountSession: CountingSession {

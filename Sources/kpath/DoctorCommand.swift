@@ -60,11 +60,6 @@ struct DoctorCommand: ParsableCommand {
     }
 }
 
-extension Backend {
-    /// Function backends in kpath's order of preference (BackendSupport.best).
-    static let functionBackendsFastestFirst: [Backend] = [.kprobeMulti, .kprobe, .fentry]
-}
-
 /// Everything `kpath doctor` found, as printed by --json.
 struct DoctorReport: Codable {
     var kernel: String

@@ -152,7 +152,7 @@ struct FunccountCommand: ParsableCommand {
                 if Interrupt.requested { out("\n") }
                 printTable(try session.counts())
             }
-            for line in StackReport.lossLines(session.tracker.losses()) { eprint(line) }
+            for line in StackReport.lossLines(session.losses()) { eprint(line) }
             eprint("Detaching...")
             let detach = session.stop()
             if let r = report, ProcessInfo.processInfo.environment["KPATH_TIMING"] != nil {

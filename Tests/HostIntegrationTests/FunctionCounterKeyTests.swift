@@ -31,4 +31,20 @@ final class FunctionCounterKeyTests: XCTestCase {
         c.only_comm.0 = 0x6b  // "k"
         XCTAssertFalse(FunctionCounter.noFilter(c))
     }
+
+    /// -p alone (pid_only: the traced process's hits counted inline) vs -p with --tid/--comm/-c.
+    func testPidIsTheOnlyFilterUnlessATaskFilterIsSet() {
+        var c = kp_config()
+        c.filter_tgids = 1
+        XCTAssertTrue(FunctionCounter.noTaskFilter(c))
+        c.only_tid = 7
+        XCTAssertFalse(FunctionCounter.noTaskFilter(c))
+        c = kp_config()
+        c.filter_tgids = 1
+        c.only_cpu = 1
+        XCTAssertFalse(FunctionCounter.noTaskFilter(c))
+        c = kp_config()
+        c.only_comm.0 = 0x6b
+        XCTAssertFalse(FunctionCounter.noTaskFilter(c))
+    }
 }

@@ -89,6 +89,35 @@ final class PatternTests: XCTestCase {
         XCTAssertEqual(FunctionCatalog.parseBlacklist(Array(bl.utf8)), ["do_int3", "foo"])
     }
 
+    /// available_filter_functions_addrs (6.5+): the address ftrace patches, then
+    /// the name; a module's functions carry `[module]`; bad lines are skipped.
+    func testFilterFunctionAddressesParsing() {
+        let text = "ffffffff81a2b3c4 tcp_v4_connect\nffffffffc0123000 veth_xmit [veth]\n"
+            + "ffffffff81000010 __ftrace_invalid_address___64\nnothex name\nffffffff81a2b3c4\n"
+            + "ffffffff81999990 dup_static\nffffffff81999aa0 dup_static\n"
+        var got: [(String, UInt64)] = []
+        FunctionCatalog.forEachFilterFunction(Array(text.utf8), addressed: true) { name, a in
+            got.append((String(decoding: name, as: UTF8.self), a))
+        }
+        XCTAssertEqual(got.map(\.0), ["tcp_v4_connect", "veth_xmit", "__ftrace_invalid_address___64", "dup_static", "dup_static"])
+        XCTAssertEqual(got.map(\.1), [0xffff_ffff_81a2_b3c4, 0xffff_ffff_c012_3000, 0xffff_ffff_8100_0010, 0xffff_ffff_8199_9990, 0xffff_ffff_8199_9aa0])
+        XCTAssertNil(FilterFunctionAddresses.parseLine(ArraySlice("1ffffffff81a2b3c4 too_long".utf8)))
+        // Both addresses of a name two static functions share; nil when one function has none.
+        FilterFunctionAddresses.record(["dup_static": [0xffff_ffff_8199_9990, 0xffff_ffff_8199_9aa0], "tcp_v4_connect": [0xffff_ffff_81a2_b3c4]])
+        XCTAssertEqual(FilterFunctionAddresses.addresses(of: ["tcp_v4_connect", "dup_static"]),
+                       [[0xffff_ffff_81a2_b3c4], [0xffff_ffff_8199_9990, 0xffff_ffff_8199_9aa0]])
+        XCTAssertNil(FilterFunctionAddresses.addresses(of: ["tcp_v4_connect", "never_read"]))
+    }
+
+    func testReleaseAtLeast() {
+        XCTAssertTrue(KernelFeatures.releaseAtLeast(6, 9, release: "6.12.118+deb13-amd64"))
+        XCTAssertTrue(KernelFeatures.releaseAtLeast(6, 9, release: "7.3.4+deb13-amd64"))
+        XCTAssertTrue(KernelFeatures.releaseAtLeast(6, 9, release: "6.9.0"))
+        XCTAssertFalse(KernelFeatures.releaseAtLeast(6, 9, release: "6.8.0-49-generic"))
+        XCTAssertFalse(KernelFeatures.releaseAtLeast(6, 9, release: "5.10.0-46-amd64"))
+        XCTAssertFalse(KernelFeatures.releaseAtLeast(6, 9, release: "garbage"))
+    }
+
     /// funccount matches while it parses available_filter_functions; the result
     /// must be what the whole catalog's match() gives, in file order, deduplicated.
     func testMatchingWhileParsingEqualsCatalogMatch() throws {

@@ -69,6 +69,25 @@ final class DiffTests: XCTestCase {
         XCTAssertTrue(text.contains("B: changed evidence"))
     }
 
+    func testDifferentFunctionSetsAreSaid() throws {
+        let r = try fixture("compare-6.12-kprobe-multi.json")
+        var a = r, b = r
+        a.functionSet = CompareFunctionSet(kind: .seenInDials, matched: 926, chosen: 288)
+        b.functionSet = CompareFunctionSet(kind: .all, matched: 1003, chosen: 1003)
+        let d = Diff.compare(a, b)
+        XCTAssertTrue(d.functionSetsDiffer)
+        let text = DiffReport.render(d)
+        XCTAssertTrue(text.contains("A attached 288 of 926 functions (those seen in dials), B every one of 1003 functions"), text)
+        XCTAssertTrue(HTMLReport.diff(d).contains("A attached 288 of 926"))
+        // Backends by the name users type (--backend), not the Swift case.
+        XCTAssertTrue(text.contains("backend kprobe-multi, 3 dials"), text)
+        XCTAssertTrue(HTMLReport.diff(d).contains("backend kprobe-multi"))
+        // The same set on both (or none recorded: all) says nothing.
+        a.functionSet = nil
+        XCTAssertFalse(Diff.compare(a, b).functionSetsDiffer)
+        XCTAssertFalse(DiffReport.render(Diff.compare(a, b)).contains("a function only on one side"))
+    }
+
     func testFunccountDiff() throws {
         func f(_ counts: [(String, UInt64)]) -> FunccountResult {
             FunccountResult(AttachSummary(kernel: "k", backend: .kprobe, patterns: ["udp_*"], attached: 3, skipped: [], attachSeconds: 0),

@@ -141,6 +141,8 @@ final class StackReportTests: XCTestCase {
 
     func testLossLines() {
         XCTAssertEqual(StackReport.lossLines(StackLosses()), [])
+        XCTAssertEqual(StackReport.lossLines(StackLosses(unnamed: 3)),
+                       ["kpath: 3 hits at an address kpath could not name (missing from the table); rerun with --backend kprobe"])
         let l = StackReport.lossLines(StackLosses(stacks: 3, counts: 1, events: 2))
         XCTAssertTrue(l[0].hasPrefix("kpath: 3 stacks lost (stack map full)"))
         XCTAssertEqual(l[1], "kpath: 1 hit not counted (stack count map full)")

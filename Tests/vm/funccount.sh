@@ -79,35 +79,45 @@ fc_until_tracing() {
 }
 t_unfiltered_and_pid_exact() {
 	fns='tcp_v4_connect,tcp_connect'
-	for b in $(kpath doctor --backends | awk '{ print $1 }'); do
+	# kprobe-multi twice on 6.9+: addresses from the link, then (KPATH_FILTER_ADDRS=1)
+	# from available_filter_functions_addrs, the 6.5-6.8 path.
+	backends=$(kpath doctor --backends | awk '{ print $1 }')
+	case "$backends" in *kprobe-multi*) [ -e /sys/kernel/tracing/available_filter_functions_addrs ] && backends="$backends kprobe-multi+addrs" ;; esac
+	for b in $backends; do
 		echo "backend $b"
+		addrs=0; [ "$b" = kprobe-multi+addrs ] && { addrs=1; b=kprobe-multi; }
 		rm -f /tmp/fcn.out  # the wait below must not read the last run's "Tracing"
-		kpath funccount --backend "$b" "$fns" >/tmp/fcn.out 2>&1 &
+		KPATH_FILTER_ADDRS=$addrs kpath funccount --backend "$b" "$fns" >/tmp/fcn.out 2>&1 &
 		fc=$!
 		fc_until_tracing /tmp/fcn.out || { cat /tmp/fcn.out; kill -INT $fc; return 1; }
 		kpath echo client --proto tcp --to 127.0.0.1:7001 --count 7 >/dev/null
 		kill -INT $fc; wait $fc
 		for f in tcp_v4_connect tcp_connect; do
-			c=$(count_of /tmp/fcn.out $f); echo "$b, every process: $f $c"
+			c=$(count_of /tmp/fcn.out $f); echo "$b (filter addrs $addrs), every process: $f $c"
 			[ "$c" = 7 ] || { cat /tmp/fcn.out; return 1; }
 		done
+		hasnt /tmp/fcn.out 'could not name' || return 1
 	done
-	# -p: the process sleeps until funccount traces, then execs the client (same PID)
-	sh -c 'until [ -e /tmp/fcn.go ]; do sleep 0.1; done; exec kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/dev/null' &
-	dialer=$!
-	rm -f /tmp/fcn.out
-	kpath funccount -p $dialer "$fns" >/tmp/fcn.out 2>&1 &
-	fc=$!
-	fc_until_tracing /tmp/fcn.out || { cat /tmp/fcn.out; kill $dialer; return 1; }
-	kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/dev/null   # another process: not counted
-	touch /tmp/fcn.go; wait $dialer; rm -f /tmp/fcn.go
-	kill -INT $fc; wait $fc
-	for f in tcp_v4_connect tcp_connect; do
-		c=$(count_of /tmp/fcn.out $f); echo "-p: $f $c"
-		[ "$c" = 5 ] || { cat /tmp/fcn.out; return 1; }
+	# -p: the process sleeps until funccount traces, then execs the client (same PID).
+	# -p alone counts inline after the pid compare; with --comm too, through the general path.
+	for extra in "" "--comm kpath"; do
+		sh -c 'until [ -e /tmp/fcn.go ]; do sleep 0.1; done; exec kpath echo client --proto tcp --to 127.0.0.1:7001 --count 5 >/dev/null' &
+		dialer=$!
+		rm -f /tmp/fcn.out
+		# shellcheck disable=SC2086 # $extra: no option or one option and its value
+		kpath funccount -p $dialer $extra "$fns" >/tmp/fcn.out 2>&1 &
+		fc=$!
+		fc_until_tracing /tmp/fcn.out || { cat /tmp/fcn.out; kill $dialer; return 1; }
+		kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/dev/null   # another process: not counted
+		touch /tmp/fcn.go; wait $dialer; rm -f /tmp/fcn.go
+		kill -INT $fc; wait $fc
+		for f in tcp_v4_connect tcp_connect; do
+			c=$(count_of /tmp/fcn.out $f); echo "-p $extra: $f $c"
+			[ "$c" = 5 ] || { cat /tmp/fcn.out; return 1; }
+		done
 	done
 }
-check "funccount with no filter and with -p: exactly 7 and 5 tcp_v4_connect/tcp_connect for 7 and 5 dials" t_unfiltered_and_pid_exact
+check "funccount with no filter, with -p and with -p --comm: exactly 7, 5 and 5 tcp_v4_connect/tcp_connect for 7, 5 and 5 dials" t_unfiltered_and_pid_exact
 
 t_json() {
 	kpath funccount --json tcp_v4_connect -- kpath echo client --proto tcp --to 127.0.0.1:7001 --count 3 >/tmp/fcj.out 2>/dev/null &&
