@@ -38,9 +38,8 @@ public struct FunctionCatalog: Sendable {
         var source = Source.availableFilterFunctions
         if let t = tracefs, let (bytes, addressed) = readFilterFunctions(t) {
             var addresses: [String: [UInt64]] = [:]
-            forEachFilterFunction(bytes, addressed: addressed) { name, address in
+            forEachTraceable(bytes, addressed: addressed) { name, address in
                 let s = String(decoding: name, as: UTF8.self)
-                guard !s.hasPrefix("__ftrace_invalid_address__") else { return }
                 names.append(s)
                 if addressed { addresses[s, default: []].append(address) }
             }
@@ -79,11 +78,10 @@ public struct FunctionCatalog: Sendable {
         var found: [(name: String, hits: [Int])] = []
         var seen = Set<String>()
         var addresses: [String: [UInt64]] = [:]
-        forEachFilterFunction(bytes, addressed: addressed) { name, address in
+        forEachTraceable(bytes, addressed: addressed) { name, address in
             let hits = matchers.indices.filter { matchers[$0].matches(utf8: name) }
             guard !hits.isEmpty else { return }
             let s = String(decoding: name, as: UTF8.self)
-            guard !s.hasPrefix("__ftrace_invalid_address__") else { return }
             if addressed { addresses[s, default: []].append(address) }
             if seen.insert(s).inserted { found.append((s, hits)) }
         }
@@ -103,11 +101,17 @@ public struct FunctionCatalog: Sendable {
     /// `name [module]` lines; `__ftrace_invalid_address___NNN` placeholders are dropped.
     public static func parseAvailableFilterFunctions(_ bytes: [UInt8]) -> [String] {
         var out: [String] = []
-        forEachFilterFunction(bytes) { name in
-            let s = String(decoding: name, as: UTF8.self)
-            if !s.hasPrefix("__ftrace_invalid_address__") { out.append(s) }
-        }
+        forEachTraceable(bytes, addressed: false) { name, _ in out.append(String(decoding: name, as: UTF8.self)) }
         return out
+    }
+
+    /// forEachFilterFunction without ftrace's `__ftrace_invalid_address___NNN`
+    /// placeholders (records of functions the linker dropped): every caller's view.
+    static func forEachTraceable(_ bytes: [UInt8], addressed: Bool, _ body: (ArraySlice<UInt8>, UInt64) -> Void) {
+        let placeholder = Array("__ftrace_invalid_address__".utf8)
+        forEachFilterFunction(bytes, addressed: addressed) { name, address in
+            if !name.starts(with: placeholder) { body(name, address) }
+        }
     }
 
     /// available_filter_functions, or its `_addrs` twin where kpath wants the
